@@ -1,0 +1,1 @@
+"""From timed words to caption cues: reading-rule profiles, segmentation, line breaking, timing."""

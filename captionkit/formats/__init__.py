@@ -1,0 +1,1 @@
+"""Caption file formats, one module each; load() and save() choose by extension."""

@@ -1,0 +1,1 @@
+"""The inference.sh edge: the client (SDK or CLI) and the apps captionkit drives."""

@@ -1,0 +1,1 @@
+"""Putting captions on video: styles, burn-in with libass, soft-subtitle muxing, previews."""

@@ -1,0 +1,1 @@
+"""Speech models at the edge: the model registry, transcription and forced alignment."""

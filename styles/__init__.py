@@ -1,0 +1,1 @@
+"""Caption style presets (TOML) and bundled fonts; installed as ``captionkit.styles``."""
