@@ -1,0 +1,199 @@
+"""Reading the script a video was made from: what is said, by whom, in order.
+
+Formats (chosen by ``format=`` or guessed from the text):
+
+- **Dia** (``[S1] Hello there. [S2] Hi! (laughs)``): ``[S1]``/``[S2]`` tags switch the
+  speaker; a parenthesised cue such as ``(laughs)`` or ``(clears throat)`` is a
+  non-verbal sound, not a spoken word.
+- **plain text**: one speaker; parenthesised cues are sounds as in Dia.
+- **SRT / WebVTT**: the cue texts in order (their times are ignored: the text is
+  re-timed against the audio); ``<v Name>`` voice tags give speakers;
+  ``[music]``/``(laughs)`` are sounds; markup tags are dropped.
+
+Every spoken token keeps its text exactly as written (punctuation, numbers,
+ellipses, quotes, hyphenation, any script), so the captions say what the
+script says.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from .errors import CaptionkitError
+from .model import WordKind
+
+ScriptFormat = Literal["dia", "text", "srt", "vtt"]
+
+_DIA_TAG = re.compile(r"\[(S\d+)\]", re.IGNORECASE)
+_SOUND_CUE = re.compile(r"\(([^()]{1,60})\)|\[([^\[\]]{1,60})\]")
+_SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’»)\]]*$")
+_SRT_TIMING = re.compile(r"^\s*(\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}\s*-->\s*(\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}")
+_VOICE_TAG = re.compile(r"<v(?:\.[^ >]*)?\s+([^>]+)>", re.IGNORECASE)
+_MARKUP = re.compile(r"</?[^>]+>|\{\\[^}]*\}")
+_DIALOGUE_DASH = re.compile(r"^\s*[-–—]\s+")
+
+
+@dataclass(slots=True)
+class ScriptWord:
+    """One token of the script: a spoken word, or a sound cue such as ``[laughs]``.
+
+    ``sentence`` numbers the script's sentences from 0, so a problem can be
+    reported by the sentence it is in.
+    """
+
+    text: str
+    speaker: str | None = None
+    kind: WordKind = "speech"
+    sentence: int = 0
+
+
+@dataclass(slots=True)
+class Script:
+    """The script as a sequence of tokens, with its sentences for reporting."""
+
+    words: list[ScriptWord]
+    format: ScriptFormat = "text"
+    sentences: list[str] = field(default_factory=list)
+
+    @property
+    def spoken(self) -> list[ScriptWord]:
+        """The words that are said (what the audio is aligned with)."""
+        return [word for word in self.words if word.kind == "speech"]
+
+    @property
+    def speakers(self) -> list[str]:
+        seen: list[str] = []
+        for word in self.words:
+            if word.speaker is not None and word.speaker not in seen:
+                seen.append(word.speaker)
+        return seen
+
+
+def read_script(
+    source: str | Path,
+    *,
+    format: ScriptFormat | None = None,
+    speaker: str | None = None,
+) -> Script:
+    """Read a script from a path, ``"-"`` (standard input), or text given directly.
+
+    ``source`` is taken as a file path when it is a :class:`Path`, ``"-"``, or a
+    string naming an existing file; otherwise it is the script text itself.
+    ``speaker`` names the single speaker of a script without speaker tags.
+    """
+    text, suffix = _script_text(source)
+    chosen = format or _guess_format(text, suffix)
+    if chosen in ("srt", "vtt"):
+        segments = _subtitle_segments(text)
+    else:
+        segments = _dia_segments(text) if chosen == "dia" else [(None, text)]
+    script = _tokenize(segments, default_speaker=speaker)
+    script.format = chosen
+    if not script.spoken:
+        raise CaptionkitError("the script has no words to align; check that it is the right file and not empty")
+    return script
+
+
+def _script_text(source: str | Path) -> tuple[str, str]:
+    if isinstance(source, str) and source == "-":
+        return sys.stdin.read(), ""
+    path = Path(source)
+    is_path = isinstance(source, Path) or ("\n" not in source and len(source) < 4096 and _is_file(path))
+    if not is_path:
+        return str(source), ""
+    if not path.exists():
+        raise CaptionkitError(f"{path}: no such script file; check the path")
+    if path.is_dir():
+        raise CaptionkitError(f"{path}: is a folder; give a script file (.txt, .srt or .vtt)")
+    try:
+        return path.read_text(encoding="utf-8-sig"), path.suffix.lower()
+    except UnicodeDecodeError as error:
+        raise CaptionkitError(f"{path}: is not UTF-8 text; save the script as UTF-8") from error
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _guess_format(text: str, suffix: str) -> ScriptFormat:
+    if suffix in (".srt", ".vtt"):
+        return suffix[1:]  # type: ignore[return-value]
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("WEBVTT"):
+        return "vtt"
+    if any(_SRT_TIMING.match(line) for line in stripped.splitlines()[:5]):
+        return "srt"
+    if _DIA_TAG.search(text):
+        return "dia"
+    return "text"
+
+
+def _dia_segments(text: str) -> list[tuple[str | None, str]]:
+    """Split Dia text at ``[S1]``-style tags into (speaker, text) runs."""
+    segments: list[tuple[str | None, str]] = []
+    pieces = _DIA_TAG.split(text)
+    if pieces[0].strip():
+        segments.append((None, pieces[0]))
+    for tag, body in zip(pieces[1::2], pieces[2::2]):
+        segments.append((tag.upper(), body))
+    return segments
+
+
+def _subtitle_segments(text: str) -> list[tuple[str | None, str]]:
+    """The text of each SRT/VTT cue, in order, with its ``<v>`` speaker if any."""
+    segments: list[tuple[str | None, str]] = []
+    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    for block in blocks:
+        lines = block.strip("\n").split("\n")
+        timing = next((i for i, line in enumerate(lines) if _SRT_TIMING.match(line)), None)
+        if timing is None:
+            continue  # header, NOTE, STYLE or REGION block
+        for line in lines[timing + 1 :]:
+            voice = _VOICE_TAG.search(line)
+            body = _DIALOGUE_DASH.sub("", _MARKUP.sub("", line))
+            if body.strip():
+                segments.append((voice.group(1).strip() if voice else None, body))
+    return segments
+
+
+def _tokenize(segments: list[tuple[str | None, str]], default_speaker: str | None) -> Script:
+    words: list[ScriptWord] = []
+    sentences: list[str] = []
+    current: list[str] = []
+    previous_speaker: object = object()
+
+    def close_sentence() -> None:
+        if current:
+            sentences.append(" ".join(current))
+            current.clear()
+
+    for speaker, body in segments:
+        speaker = speaker or default_speaker
+        if speaker != previous_speaker:
+            close_sentence()
+            previous_speaker = speaker
+        position = 0
+        for match in _SOUND_CUE.finditer(body):
+            _add_spoken(body[position : match.start()], speaker, words, current, sentences, close_sentence)
+            label = (match.group(1) or match.group(2)).strip()
+            if label:
+                words.append(ScriptWord(f"[{label}]", speaker, "sound", len(sentences)))
+            position = match.end()
+        _add_spoken(body[position:], speaker, words, current, sentences, close_sentence)
+    close_sentence()
+    return Script(words=words, sentences=sentences)
+
+
+def _add_spoken(text, speaker, words, current, sentences, close_sentence) -> None:
+    for token in text.split():
+        words.append(ScriptWord(token, speaker, "speech", len(sentences)))
+        current.append(token)
+        if _SENTENCE_END.search(token):
+            close_sentence()
