@@ -111,51 +111,77 @@ def synthesize(
     return Speech(samples, sample_rate, words if with_timings else None)
 
 
-def _phoneme_word_count(voice, token: str) -> int:
-    """How many space-separated phoneme words espeak makes of one written token."""
-    phonemes = [p for sentence in voice.phonemize(token) for p in sentence]
-    return len([w for w in "".join(phonemes).split(" ") if _strip_punctuation(w)])
+_STRESS_MARKS = set("ˈˌ")
 
 
-def _strip_punctuation(phoneme_word: str) -> str:
-    return "".join(p for p in phoneme_word if p not in _PUNCTUATION_PHONEMES)
+def _token_phonemes(voice, token: str) -> list[str]:
+    """The phonemes espeak gives one written token on its own (no stress, space or punctuation)."""
+    return [
+        p for sentence in voice.phonemize(token) for p in sentence
+        if p not in _PUNCTUATION_PHONEMES and p not in _STRESS_MARKS and p != " "
+    ]
 
 
 def _word_times(voice, sentence: str, chunks, offset: int, sample_rate: int, speaker: str | None) -> list[Word] | None:
-    """Map piper's per-phoneme sample counts onto the sentence's written words."""
-    spans: list[tuple[int, int]] = []  # (start, end) sample of each phoneme word
+    """Map piper's per-phoneme sample counts onto the sentence's written words.
+
+    espeak may merge words ("in the" -> one phoneme word) or change a word's
+    phonemes in context, so the sentence's phonemes are matched to each
+    token's own phonemes by sequence alignment; a stress mark belongs to the
+    phoneme after it.
+    """
+    import difflib
+
+    timed: list[tuple[str, int, int]] = []  # (phoneme, start sample, end sample), sounds only
     position = offset
     for chunk in chunks:
         if not chunk.phoneme_alignments:
             return None
-        current: list[int] | None = None
         for alignment in chunk.phoneme_alignments:
             phoneme, length = alignment.phoneme, int(alignment.num_samples)
-            is_sound = phoneme not in _PUNCTUATION_PHONEMES and phoneme not in (" ", "^", "$")
-            if is_sound:
-                if current is None:
-                    current = [position, position + length]
-                else:
-                    current[1] = position + length
-            elif phoneme == " " or phoneme == "$":
-                if current is not None:
-                    spans.append((current[0], current[1]))
-                    current = None
+            if phoneme not in _PUNCTUATION_PHONEMES and phoneme not in (" ", "^", "$"):
+                timed.append((phoneme, position, position + length))
             position += length
-        if current is not None:
-            spans.append((current[0], current[1]))
     tokens = sentence.split()
-    counts = [_phoneme_word_count(voice, token) for token in tokens]
-    if sum(counts) != len(spans):
+    expected = [(p, index) for index, token in enumerate(tokens) for p in _token_phonemes(voice, token)]
+    heard = [i for i, (p, _, _) in enumerate(timed) if p not in _STRESS_MARKS]
+    owner: dict[int, int] = {}
+    matcher = difflib.SequenceMatcher(None, [timed[i][0] for i in heard], [p for p, _ in expected], autojunk=False)
+    for operation, a1, a2, b1, b2 in matcher.get_opcodes():
+        if operation in ("equal", "replace"):  # a replaced run is shared out over the tokens it replaces
+            for k in range(a2 - a1):
+                owner[heard[a1 + k]] = expected[b1 + k * (b2 - b1) // (a2 - a1)][1]
+    # Unmatched phonemes (and stress marks) go to the next owned phoneme's token, else the previous one.
+    labels: list[int | None] = [owner.get(i) for i in range(len(timed))]
+    following: int | None = None
+    for i in range(len(timed) - 1, -1, -1):
+        if labels[i] is None:
+            labels[i] = following
+        following = labels[i]
+    preceding: int | None = None
+    for i in range(len(timed)):
+        if labels[i] is None:
+            labels[i] = preceding
+        preceding = labels[i]
+    spans: dict[int, list[int]] = {}
+    for (_, begin, finish), label in zip(timed, labels):
+        if label is None:
+            return None
+        span = spans.setdefault(label, [begin, finish])
+        span[0], span[1] = min(span[0], begin), max(span[1], finish)
+    if any(labels[i] > labels[i + 1] for i in range(len(labels) - 1)):
+        return None
+    silent_tokens = {index for _, index in expected} ^ set(range(len(tokens)))  # e.g. a lone dash
+    if set(spans) | silent_tokens != set(range(len(tokens))):
         return None
     words: list[Word] = []
-    index = 0
-    for token, count in zip(tokens, counts):
-        if count == 0:
-            return None
-        first, last = spans[index], spans[index + count - 1]
-        words.append(Word(token, first[0] / sample_rate, last[1] / sample_rate, 1.0, speaker))
-        index += count
+    for index, token in enumerate(tokens):
+        if index in spans:
+            begin, finish = spans[index]
+        else:  # nothing spoken: a zero-length word where the previous one ends
+            begin = finish = spans[index - 1][1] if index - 1 in spans else (spans[index + 1][0] if index + 1 in spans else offset)
+            spans[index] = [begin, finish]
+        words.append(Word(token, begin / sample_rate, finish / sample_rate, 1.0, speaker))
     return words
 
 

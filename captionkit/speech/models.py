@@ -73,6 +73,7 @@ def _base_path() -> Path:
             for extra in folder.iterdir():
                 if not extra.name.startswith("model.bin"):
                     shutil.copy2(extra, staging / extra.name)
+        staging.chmod(0o755)
         try:
             os.rename(staging, target)  # atomic: a crash never leaves a half model at `target`
         except OSError:
