@@ -157,11 +157,12 @@ def run_ffmpeg(
     what: str = "ffmpeg",
     duration: float | None = None,
     progress_label: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> None:
     """Run ffmpeg with ``args`` (an argv list, no shell); raise a one-line error if it fails.
 
     With ``duration`` and ``progress_label``, show a progress bar over the
-    output time ffmpeg reports.
+    output time ffmpeg reports. ``env`` replaces the environment ffmpeg runs in.
     """
     command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", *args]
     show_progress = bool(duration and progress_label)
@@ -169,7 +170,7 @@ def run_ffmpeg(
         command[4:4] = ["-progress", "pipe:1", "-nostats"]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE if show_progress else subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        encoding="utf-8", errors="replace",
+        encoding="utf-8", errors="replace", env=env,
     )
     if show_progress:
         from .progress import progress_bar

@@ -1,0 +1,399 @@
+"""Advanced SubStation Alpha (.ass): styled captions laid out at the video's own resolution.
+
+:func:`to_ass` writes PlayResX/PlayResY equal to the frame size and
+``ScaledBorderAndShadow: yes``, so libass lays text out on the real canvas
+(an SRT handed to libass is laid out on 384x288 and scaled). Times are
+snapped to video frames, then written as the centisecond halfway between the
+frame before and the frame itself, so no caption shows a frame early or late
+whatever rounding the player does. Word highlight is written either as
+karaoke (``\\k``, with empty gap syllables for pauses so the highlight never
+runs ahead of the speech) or as one event per spoken word.
+
+:func:`read_ass` reads any .ass/.ssa file back into a :class:`Track`,
+recovering word times from karaoke tags and merging per-word events.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from fractions import Fraction
+from pathlib import Path
+
+import pysubs2
+
+from ..errors import CaptionkitError
+from ..files import write_text_atomic
+from ..model import Cue, Track, Word
+from ..render.layout import Block, Token, layout_cues
+from ..render.styles import SCRIPT_FONTS, Metrics, Style, load_style, parse_colour, resolve, script_of
+
+CAPTION_STYLE = "Caption"
+NAME_STYLE = "Name"
+
+_ALIGNMENT = {
+    ("bottom", "left"): pysubs2.Alignment.BOTTOM_LEFT,
+    ("bottom", "center"): pysubs2.Alignment.BOTTOM_CENTER,
+    ("bottom", "right"): pysubs2.Alignment.BOTTOM_RIGHT,
+    ("middle", "left"): pysubs2.Alignment.MIDDLE_LEFT,
+    ("middle", "center"): pysubs2.Alignment.MIDDLE_CENTER,
+    ("middle", "right"): pysubs2.Alignment.MIDDLE_RIGHT,
+    ("top", "left"): pysubs2.Alignment.TOP_LEFT,
+    ("top", "center"): pysubs2.Alignment.TOP_CENTER,
+    ("top", "right"): pysubs2.Alignment.TOP_RIGHT,
+}
+
+
+# --------------------------------------------------------------------------- time
+
+
+class FrameClock:
+    """Seconds -> ASS centiseconds, on frame boundaries when the frame rate is known."""
+
+    def __init__(self, fps: float | Fraction | None) -> None:
+        self.fps = Fraction(fps).limit_denominator(1001000) if fps else None
+
+    def centiseconds(self, seconds: float) -> int:
+        """The centisecond at which an event starting (or ending) at ``seconds`` should be written.
+
+        With a frame rate: the time is rounded to the nearest frame boundary k/fps,
+        and the centisecond halfway between frame k-1 and frame k is returned, so
+        frame k is the first one shown (or hidden) even if the player truncates
+        or rounds frame times to milliseconds.
+        """
+        seconds = max(0.0, seconds)
+        if self.fps is None:
+            return round(seconds * 100)
+        frame = round(seconds * self.fps)
+        if frame <= 0:
+            return 0
+        halfway = (Fraction(frame) - Fraction(1, 2)) / self.fps
+        return round(halfway * 100)
+
+    def frame_cs(self) -> int:
+        """One frame in centiseconds (at least one)."""
+        return max(1, round(100 / self.fps)) if self.fps else 1
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def to_ass(
+    track: Track,
+    *,
+    size: tuple[int, int] = (1920, 1080),
+    style: Style | str | Path | None = None,
+    fps: float | Fraction | None = None,
+    speaker_names: dict[str, str] | None = None,
+) -> pysubs2.SSAFile:
+    """The track as an ASS document styled with ``style`` on a ``size`` (width, height) canvas."""
+    style = load_style(style)
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise CaptionkitError(f"frame size {width}x{height} is not valid; give the video's width and height")
+    metrics = resolve(style, size)
+    document = pysubs2.SSAFile()
+    document.info.update({
+        "Title": "captionkit",
+        "PlayResX": str(width),
+        "PlayResY": str(height),
+        "ScaledBorderAndShadow": "yes",
+        "WrapStyle": "0",
+        "Language": track.language,
+    })
+    document.styles.clear()
+    document.styles[CAPTION_STYLE] = _caption_style(style, metrics)
+    document.styles[NAME_STYLE] = _name_style(style, metrics)
+    blocks = layout_cues(
+        track,
+        max_chars=metrics.max_chars,
+        max_lines=style.layout.max_lines,
+        max_words=style.layout.max_words,
+        uppercase=style.font.uppercase,
+    )
+    writer = _EventWriter(style, metrics, FrameClock(fps), _speaker_colours(style, blocks), speaker_names or {})
+    for block in blocks:
+        document.events.extend(writer.events(block))
+    return document
+
+
+def write_ass(track: Track, path: str | os.PathLike, **options) -> Path:
+    """Write ``to_ass(track, **options)`` to ``path`` atomically."""
+    return write_text_atomic(path, to_ass(track, **options).to_string("ass"))
+
+
+def _colour(value: str) -> pysubs2.Color:
+    r, g, b, opacity = parse_colour(value)
+    return pysubs2.Color(r, g, b, 255 - opacity)
+
+
+def _override_colour(value: str) -> str:
+    r, g, b, _ = parse_colour(value)
+    return f"&H{b:02X}{g:02X}{r:02X}&"
+
+
+def _caption_style(style: Style, metrics: Metrics) -> pysubs2.SSAStyle:
+    colours = style.colours
+    karaoke = style.highlight.mode == "karaoke"
+    return pysubs2.SSAStyle(
+        fontname=style.font.family,
+        fontsize=round(metrics.font_size, 1),
+        # Karaoke: a syllable is drawn in the secondary colour before its time and in the primary after.
+        primarycolor=_colour(colours.highlight if karaoke else colours.text),
+        secondarycolor=_colour(colours.text if karaoke else colours.highlight),
+        outlinecolor=_colour(colours.box if style.box.enabled else colours.outline),
+        backcolor=_colour(colours.shadow),
+        bold=style.font.bold,
+        italic=style.font.italic,
+        spacing=round(style.font.spacing * metrics.font_size, 2),
+        borderstyle=3 if style.box.enabled else 1,
+        outline=round(metrics.outline, 2),
+        shadow=round(metrics.shadow, 2),
+        alignment=_ALIGNMENT[(style.layout.position, style.layout.align)],
+        marginl=metrics.margin_left,
+        marginr=metrics.margin_right,
+        marginv=metrics.margin_v,
+        encoding=1,
+    )
+
+
+def _name_style(style: Style, metrics: Metrics) -> pysubs2.SSAStyle:
+    name = _caption_style(style, metrics)
+    name.fontsize = round(metrics.font_size * style.speakers.name_size, 1)
+    name.primarycolor = _colour(style.speakers.name_colour)
+    name.bold = True
+    return name
+
+
+def _speaker_colours(style: Style, blocks: list[Block]) -> dict[str, str]:
+    palette = style.speakers.colours
+    if not palette:
+        return {}
+    order: list[str] = []
+    for block in blocks:
+        for speaker in [block.speaker, *(t.word.speaker for t in block.tokens if t.word)]:
+            if speaker is not None and speaker not in order:
+                order.append(speaker)
+    return {speaker: palette[index % len(palette)] for index, speaker in enumerate(order)}
+
+
+def speaker_label(speaker: str, names: dict[str, str]) -> str:
+    """The displayed name of a speaker: the user's name for it, or ``S2`` -> ``Speaker 2``."""
+    if speaker in names:
+        return names[speaker]
+    match = re.fullmatch(r"[Ss](?:peaker)?[ _]?(\d+)", speaker)
+    return f"Speaker {match.group(1)}" if match else speaker
+
+
+class _EventWriter:
+    """Turns layout blocks into ASS events for one style."""
+
+    def __init__(self, style: Style, metrics: Metrics, clock: FrameClock, colours: dict[str, str], names: dict[str, str]):
+        self.style, self.metrics, self.clock, self.colours, self.names = style, metrics, clock, colours, names
+
+    def events(self, block: Block) -> list[pysubs2.SSAEvent]:
+        start = self.clock.centiseconds(block.start)
+        end = max(self.clock.centiseconds(block.end), start + self.clock.frame_cs())
+        mode = self.style.highlight.mode
+        if mode == "word" and block.timed:
+            return self._word_events(block, start, end)
+        karaoke = mode == "karaoke" and block.timed
+        text = self._prefix(block) + self._body(block, start if karaoke else None)
+        return [self._event(start, end, text, block.speaker)]
+
+    def _event(self, start_cs: int, end_cs: int, text: str, speaker: str | None) -> pysubs2.SSAEvent:
+        return pysubs2.SSAEvent(start=start_cs * 10, end=end_cs * 10, text=text, style=CAPTION_STYLE, name=speaker or "")
+
+    def _prefix(self, block: Block) -> str:
+        tags = ""
+        if self.metrics.blur > 0:
+            tags += f"\\blur{self.metrics.blur:.1f}"
+        if tags:
+            tags = "{" + tags + "}"
+        if self.style.speakers.names == "turn" and block.turn_start:
+            speaker = block.speaker or next(t.word.speaker for t in block.tokens if t.word and t.word.speaker)
+            tags += "{\\r" + NAME_STYLE + "}" + _escape(speaker_label(speaker, self.names)) + "{\\r}\\N"
+            if self.metrics.blur > 0:
+                tags += f"{{\\blur{self.metrics.blur:.1f}}}"
+        return tags
+
+    def _base_colour(self, token: Token, block: Block) -> str | None:
+        speaker = (token.word.speaker if token.word and token.word.speaker else None) or block.speaker
+        return self.colours.get(speaker) if speaker is not None else None
+
+    def _body(self, block: Block, karaoke_start: int | None, highlighted: int | None = None) -> str:
+        """The lines' markup: speaker colours, script fonts, and karaoke or one highlighted token."""
+        separator = " "
+        parts: list[str] = []
+        cursor = karaoke_start
+        current_colour: str | None = None
+        index = 0
+        for line_number, line in enumerate(block.lines):
+            if line_number:
+                parts.append("\\N")
+            for position, token in enumerate(line):
+                colour = self._base_colour(token, block)
+                colour_tag = ""
+                if colour != current_colour:
+                    colour_tag = "\\1c" + _override_colour(colour or self.style.colours.text)
+                    if karaoke_start is not None:
+                        colour_tag = "\\2c" + _override_colour(colour or self.style.colours.text)
+                    current_colour = colour
+                text = _markup_text(token.text, self.style.font.family)
+                if position:
+                    text = separator + text
+                if karaoke_start is not None and token.word is not None:
+                    assert cursor is not None
+                    word_start = self.clock.centiseconds(token.word.start)
+                    word_end = self.clock.centiseconds(token.word.end)
+                    if word_start > cursor:
+                        parts.append(f"{{\\k{word_start - cursor}}}")
+                        cursor = word_start
+                    duration = max(word_end - cursor, 0)
+                    kind = "\\kf" if self.style.highlight.sweep else "\\k"
+                    parts.append(f"{{{colour_tag}{kind}{duration}}}{text}")
+                    cursor += duration
+                elif highlighted == index:
+                    lead = separator if position else ""
+                    parts.append(("{" + colour_tag + "}" if colour_tag else "") + lead)
+                    word_text = _markup_text(token.text, self.style.font.family)
+                    parts.append("{\\1c" + _override_colour(self.style.colours.highlight) + "}" + word_text)
+                    parts.append("{\\1c" + _override_colour(colour or self.style.colours.text) + "}")
+                else:
+                    parts.append(("{" + colour_tag + "}" if colour_tag else "") + text)
+                index += 1
+        return "".join(parts)
+
+    def _word_events(self, block: Block, start: int, end: int) -> list[pysubs2.SSAEvent]:
+        """One event per spoken word, that word in the highlight colour; the text never moves."""
+        prefix = self._prefix(block)
+        bounds = [min(max(self.clock.centiseconds(t.word.start), start), end) for t in block.tokens]
+        events = []
+        if bounds[0] > start:
+            events.append(self._event(start, bounds[0], prefix + self._body(block, None), block.speaker))
+        for index, word_start in enumerate(bounds):
+            word_end = bounds[index + 1] if index + 1 < len(bounds) else end
+            if word_end > word_start:
+                text = prefix + self._body(block, None, highlighted=index)
+                events.append(self._event(word_start, word_end, text, block.speaker))
+        return events
+
+
+def _escape(text: str) -> str:
+    """Plain text -> ASS text: braces and backslash sequences shown literally."""
+    text = text.replace("\\", "\\\u2060")
+    return text.replace("{", "\\{").replace("}", "\\}")
+
+
+def _markup_text(text: str, family: str) -> str:
+    """Escape ``text`` and switch to the bundled Arabic or Hebrew font for runs of those scripts."""
+    out: list[str] = []
+    current: str | None = None
+    for char in text:
+        script = script_of(char)
+        if script is None and not char.isalpha():
+            script = current
+        if script != current:
+            out.append("{\\fn" + (SCRIPT_FONTS[script] if script else family) + "}")
+            current = script
+        out.append(_escape(char))
+    if current is not None:
+        out.append("{\\fn" + family + "}")
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- reading
+
+_NAME_LABEL = re.compile(r"^(\{[^}]*\})*\{\\r" + NAME_STYLE + r"\}.*?\{\\r\}\\N")
+_OVERRIDE = re.compile(r"\{([^}]*)\}")
+_KARAOKE = re.compile(r"\\(?:kf|ko|k|K)(\d+)")
+
+
+def read_ass(path: str | os.PathLike) -> Track:
+    """Read an .ass/.ssa file into a track (karaoke tags give word times)."""
+    source = Path(path)
+    try:
+        document = pysubs2.load(str(source), encoding="utf-8")
+    except FileNotFoundError as error:
+        raise CaptionkitError(f"{source}: no such file; check the path") from error
+    except (pysubs2.exceptions.Pysubs2Error, UnicodeDecodeError, ValueError) as error:
+        raise CaptionkitError(f"{source}: not a readable ASS/SSA file ({error}); check the file") from error
+    return ass_to_track(document)
+
+
+def ass_to_track(document: pysubs2.SSAFile) -> Track:
+    events = sorted((e for e in document.events if not e.is_comment and not e.is_drawing), key=lambda e: e.start)
+    cues: list[Cue] = []
+    group: list[pysubs2.SSAEvent] = []
+    for event in events:
+        if group and _same_caption(group[-1], event):
+            group.append(event)
+            continue
+        if group:
+            cues.append(_group_to_cue(group))
+        group = [event]
+    if group:
+        cues.append(_group_to_cue(group))
+    cues = [cue for cue in cues if cue.lines]
+    return Track(cues=cues, language=_language(document))
+
+
+def _same_caption(previous: pysubs2.SSAEvent, event: pysubs2.SSAEvent) -> bool:
+    return (
+        previous.end == event.start
+        and previous.name == event.name
+        and _plain(previous.text) == _plain(event.text)
+    )
+
+
+def _plain(raw: str) -> str:
+    text = _NAME_LABEL.sub("", raw)
+    text = _OVERRIDE.sub("", text.replace("\\{", "\x00").replace("\\}", "\x01"))
+    text = text.replace("\\N", "\n").replace("\\n", "\n").replace("\\h", "\u00a0").replace("\u2060", "")
+    return text.replace("\x00", "{").replace("\x01", "}").strip()
+
+
+def _group_to_cue(group: list[pysubs2.SSAEvent]) -> Cue:
+    first = group[0]
+    text = _plain(first.text)
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    speaker = first.name or None
+    start, end = first.start / 1000, group[-1].end / 1000
+    words = _karaoke_words(first, speaker) if len(group) == 1 else _per_word_words(group, lines, speaker)
+    return Cue(start=start, end=end, lines=lines, speaker=speaker, words=words)
+
+
+def _karaoke_words(event: pysubs2.SSAEvent, speaker: str | None) -> list[Word]:
+    raw = _NAME_LABEL.sub("", event.text)
+    if not _KARAOKE.search(raw):
+        return []
+    words: list[Word] = []
+    clock = event.start / 1000
+    pending: tuple[float, float] | None = None
+    for piece in re.split(r"(\{[^}]*\})", raw):
+        if piece.startswith("{"):
+            match = _KARAOKE.search(piece)
+            if match:
+                duration = int(match.group(1)) / 100
+                pending = (clock, clock + duration)
+                clock += duration
+            continue
+        text = _plain(piece).replace("\n", " ").strip()
+        if text and pending is not None:
+            words.append(Word(text, pending[0], pending[1], speaker=speaker))
+            pending = None
+        elif text and words:
+            words[-1].text += text
+    return words
+
+
+def _per_word_words(group: list[pysubs2.SSAEvent], lines: list[str], speaker: str | None) -> list[Word]:
+    """Word times from per-word events: one event per word, after an optional lead-in event."""
+    pieces = " ".join(lines).split()
+    spoken = group[len(group) - len(pieces) :] if len(group) - len(pieces) in (0, 1) else []
+    return [Word(text, event.start / 1000, event.end / 1000, speaker=speaker) for text, event in zip(pieces, spoken)]
+
+
+def _language(document: pysubs2.SSAFile) -> str:
+    return document.info.get("Language", "en") or "en"
+

@@ -1,0 +1,222 @@
+"""Burn captions into a video with ffmpeg and libass.
+
+The captions are written as ASS at the video's own resolution (see
+:mod:`captionkit.formats.ass`) and drawn by ffmpeg's ``ass`` filter with the
+bundled fonts passed as ``fontsdir``; fontconfig is pointed at an empty
+configuration so the system's fonts are never used and the result is the same
+on every machine. Only the picture is re-encoded (x264, same frame rate,
+size, pixel format and colour metadata); the audio packets are copied as they
+are.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+
+from ..errors import CaptionkitError, MediaError
+from ..files import atomic_output
+from ..media import probe, run_ffmpeg
+from ..model import Track
+from .styles import Style, fonts_dir, load_style
+
+#: x264 quality: 18 is visually lossless for most material.
+DEFAULT_CRF = 18
+DEFAULT_PRESET = "medium"
+X264_PRESETS = (
+    "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo",
+)
+#: Pixel formats x264 encodes as they are; others are converted to yuv420p.
+_X264_PIXEL_FORMATS = {
+    "yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p",
+    "yuv420p10le", "yuv422p10le", "yuv444p10le", "nv12", "nv16", "gray", "gray10le",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class VideoColour:
+    """The colour description of a video stream, carried over to the output."""
+
+    pixel_format: str
+    colour_range: str | None = None
+    colour_space: str | None = None
+    primaries: str | None = None
+    transfer: str | None = None
+    time_scale: int | None = None
+
+
+def burn(
+    video: str | os.PathLike,
+    captions: Track | str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    style: Style | str | os.PathLike = "clean",
+    crf: int = DEFAULT_CRF,
+    preset: str = DEFAULT_PRESET,
+    speaker_names: dict[str, str] | None = None,
+    progress: bool = True,
+) -> Path:
+    """Burn ``captions`` into ``video`` and write ``out`` atomically; return ``out``.
+
+    ``captions`` is a :class:`Track` (styled with ``style`` at the video's
+    resolution) or the path of an .ass file made elsewhere, burned as it is.
+    """
+    from ..formats.ass import to_ass
+
+    source = Path(video)
+    info = probe(source)
+    if not info.has_video or not info.width or not info.height:
+        raise MediaError(f"{source}: has no video stream to burn captions into; give a video file")
+    _check_encoder_options(crf, preset)
+    destination = Path(out)
+    if destination.resolve() == source.resolve():
+        raise CaptionkitError(f"{destination}: the output would overwrite the input; choose another output name")
+    with tempfile.TemporaryDirectory(prefix="captionkit-burn-") as work:
+        work_dir = Path(work)
+        subtitle_file = work_dir / "captions.ass"
+        extra_fonts: Path | None = None
+        if isinstance(captions, Track):
+            resolved_style = load_style(style)
+            document = to_ass(captions, size=(info.width, info.height), style=resolved_style, fps=info.fps,
+                              speaker_names=speaker_names)
+            subtitle_file.write_text(document.to_string("ass"), encoding="utf-8")
+            extra_fonts = resolved_style.fonts_dir
+        else:
+            given = Path(captions)
+            if given.suffix.lower() not in (".ass", ".ssa"):
+                raise CaptionkitError(f"{given}: burn() takes a Track or an .ass file; load other formats first")
+            if not given.is_file():
+                raise CaptionkitError(f"{given}: no such subtitle file; check the path")
+            subtitle_file = given
+        fonts = _fonts_folder(work_dir, extra_fonts)
+        colour = video_colour(source)
+        with atomic_output(destination) as temporary:
+            run_ffmpeg(
+                burn_arguments(source, subtitle_file, fonts, temporary, colour, crf=crf, preset=preset),
+                what="burning captions",
+                duration=info.duration,
+                progress_label="burning captions" if progress else None,
+                env=isolated_font_environment(work_dir),
+            )
+    return destination
+
+
+def burn_arguments(
+    source: Path, subtitles: Path, fonts: Path, out: Path, colour: VideoColour, *, crf: int, preset: str,
+    video_filter: str | None = None,
+) -> list[str]:
+    """The ffmpeg arguments that burn ``subtitles`` into ``source`` (``video_filter`` replaces the ``ass`` filter)."""
+    graph = video_filter if video_filter is not None else ass_filter(subtitles, fonts)
+    return [
+        "-i", str(source),
+        "-map", "0:v:0", "-map", "0:a?", "-map_metadata", "0",
+        "-vf", graph,
+        *encoder_arguments(colour, crf=crf, preset=preset),
+        "-c:a", "copy",
+        *(["-movflags", "+faststart"] if out.suffix.lower() in (".mp4", ".m4v", ".mov") else []),
+        str(out),
+    ]
+
+
+def encoder_arguments(colour: VideoColour, *, crf: int, preset: str) -> list[str]:
+    """x264 settings that keep the source's frame timing, pixel format and colour description."""
+    pixel_format = colour.pixel_format if colour.pixel_format in _X264_PIXEL_FORMATS else "yuv420p"
+    arguments = [
+        "-c:v", "libx264", "-crf", str(crf), "-preset", preset, "-pix_fmt", pixel_format,
+        "-fps_mode", "passthrough",
+    ]
+    if colour.colour_range:
+        arguments += ["-color_range", colour.colour_range]
+    for option, value in (("-colorspace", colour.colour_space), ("-color_primaries", colour.primaries),
+                          ("-color_trc", colour.transfer)):
+        if value:
+            arguments += [option, value]
+    if colour.time_scale:
+        arguments += ["-video_track_timescale", str(colour.time_scale)]
+    return arguments
+
+
+def ass_filter(subtitles: Path, fonts: Path) -> str:
+    """The ``ass`` filter for ``subtitles`` with ``fonts`` as its fonts folder, escaped for a filtergraph."""
+    options = f"filename={escape_filter_value(str(subtitles))}:fontsdir={escape_filter_value(str(fonts))}"
+    return "ass=" + escape_filtergraph(options)
+
+
+def escape_filter_value(value: str) -> str:
+    """Escape an option value for ffmpeg's filter-argument parser (level 1: ``\\ ' :``)."""
+    if os.name == "nt":
+        value = value.replace("\\", "/")
+    return "".join("\\" + char if char in "\\':" else char for char in value)
+
+
+def escape_filtergraph(description: str) -> str:
+    """Escape a filter's arguments for the filtergraph parser (level 2: ``\\ ' [ ] , ;``)."""
+    return "".join("\\" + char if char in "\\'[],;" else char for char in description)
+
+
+def video_colour(path: Path) -> VideoColour:
+    """The first video stream's pixel format, colour range, matrix, primaries, transfer and time scale."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        context = stream.codec_context
+        names = {
+            "colour_range": _colour_name(getattr(context, "color_range", None), {1: "tv", 2: "pc"}),
+            "colour_space": _colour_name(getattr(context, "colorspace", None),
+                                         {1: "bt709", 5: "bt470bg", 6: "smpte170m", 9: "bt2020nc"}),
+            "primaries": _colour_name(getattr(context, "color_primaries", None),
+                                      {1: "bt709", 5: "bt470bg", 6: "smpte170m", 9: "bt2020"}),
+            "transfer": _colour_name(getattr(context, "color_trc", None),
+                                     {1: "bt709", 6: "smpte170m", 13: "iec61966-2-1", 16: "smpte2084", 18: "arib-std-b67"}),
+        }
+        time_scale = stream.time_base.denominator if stream.time_base else None
+        return VideoColour(pixel_format=context.pix_fmt or "yuv420p", time_scale=time_scale, **names)
+
+
+def _colour_name(value, names: dict[int, str]) -> str | None:
+    try:
+        return names.get(int(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _fonts_folder(work_dir: Path, extra: Path | None) -> Path:
+    """The bundled fonts, plus a style's own fonts folder, as one folder for libass."""
+    bundled = fonts_dir()
+    if extra is None:
+        return bundled
+    merged = work_dir / "fonts"
+    merged.mkdir()
+    for folder in (bundled, extra):
+        for font in folder.iterdir():
+            if font.suffix.lower() in (".ttf", ".otf", ".ttc", ".otc"):
+                target = merged / font.name
+                try:
+                    os.link(font, target)
+                except OSError:
+                    shutil.copyfile(font, target)
+    return merged
+
+
+def isolated_font_environment(work_dir: Path) -> dict[str, str]:
+    """Environment for ffmpeg in which fontconfig knows no font folder: libass sees only ``fontsdir``."""
+    config = work_dir / "fonts.conf"
+    cache = work_dir / "fontconfig-cache"
+    config.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
+        f"<fontconfig><cachedir>{xml_escape(str(cache))}</cachedir></fontconfig>\n",
+        encoding="utf-8",
+    )
+    return {**os.environ, "FONTCONFIG_FILE": str(config), "FONTCONFIG_PATH": str(work_dir)}
+
+
+def _check_encoder_options(crf: int, preset: str) -> None:
+    if not 0 <= int(crf) <= 51:
+        raise CaptionkitError(f"--crf {crf} is out of range; give 0 (lossless) to 51 (worst), e.g. 18")
+    if preset not in X264_PRESETS:
+        raise CaptionkitError(f"--preset {preset!r} is not an x264 preset; choose one of {', '.join(X264_PRESETS)}")

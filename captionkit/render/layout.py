@@ -1,0 +1,220 @@
+"""Fit a track's cues to a style on one frame size: pure functions, no rendering.
+
+The cue builder breaks lines for a 16:9 reading profile; a style may show
+fewer characters per line (9:16) or only a few words at a time (``social``).
+:func:`layout_cues` re-cuts the track into :class:`Block` s (what one caption
+event shows) whose lines hold their words, so the ASS writer can colour or
+time each word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..model import Cue, Track, Word, word_separator
+
+#: A new chunk starts after a pause longer than this (seconds), when words are shown a few at a time.
+CHUNK_PAUSE = 0.35
+#: A chunk stays on screen until the next one if the gap is at most this (seconds).
+CHUNK_BRIDGE = 0.5
+#: ... otherwise it is held this long after its last word.
+CHUNK_HANG = 0.25
+
+_BREAK_AFTER = (",", ".", "!", "?", ";", ":", "…", "—", "،", "؟")
+
+
+@dataclass(slots=True)
+class Token:
+    """One word as displayed (upper-cased, with a dialogue dash...) and its timing, if known."""
+
+    text: str
+    word: Word | None = None
+
+
+@dataclass(slots=True)
+class Block:
+    """What one caption event shows: lines of tokens from ``start`` to ``end``."""
+
+    start: float
+    end: float
+    lines: list[list[Token]]
+    speaker: str | None = None
+    #: True for the first block of a speaker's turn (where ``lower-third`` shows the name).
+    turn_start: bool = False
+    words_estimated: bool = False
+    tokens: list[Token] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tokens = [token for line in self.lines for token in line]
+
+    @property
+    def timed(self) -> bool:
+        return all(token.word is not None for token in self.tokens) and bool(self.tokens)
+
+
+def layout_cues(
+    track: Track, *, max_chars: int, max_lines: int, max_words: int = 0, uppercase: bool = False
+) -> list[Block]:
+    """Re-cut ``track`` into blocks of at most ``max_lines`` lines of ``max_chars`` (and ``max_words``)."""
+    separator = word_separator(track.language)
+    blocks: list[Block] = []
+    for cue in track.cues:
+        words, estimated = cue_words(cue, separator)
+        if max_words and separator:
+            groups = chunk_words(words, max_words=max_words, max_chars=max_chars * max_lines)
+            blocks.extend(_chunk_blocks(cue, groups, separator, max_chars, max_lines, estimated))
+        else:
+            blocks.extend(_cue_blocks(cue, words, separator, max_chars, max_lines, estimated))
+    if uppercase:
+        for block in blocks:
+            for token in block.tokens:
+                token.text = token.text.upper()
+    _mark_turns(blocks)
+    return blocks
+
+
+def cue_words(cue: Cue, separator: str = " ") -> tuple[list[Word], bool]:
+    """The cue's timed words, or words estimated from its text spread over its duration by length."""
+    if cue.words:
+        return list(cue.words), False
+    pieces = cue.text.split() if separator else [char for char in cue.text if not char.isspace()]
+    if not pieces:
+        return [], True
+    weights = [len(piece) + 1 for piece in pieces]
+    total = sum(weights)
+    words, clock = [], cue.start
+    for piece, weight in zip(pieces, weights):
+        step = cue.duration * weight / total
+        words.append(Word(piece, clock, clock + step, speaker=cue.speaker))
+        clock += step
+    return words, True
+
+
+def chunk_words(words: list[Word], *, max_words: int, max_chars: int) -> list[list[Word]]:
+    """Group words a few at a time, breaking at punctuation, pauses and speaker changes."""
+    groups: list[list[Word]] = []
+    current: list[Word] = []
+    for word in words:
+        if current:
+            previous = current[-1]
+            length = sum(len(w.text) + 1 for w in current) + len(word.text)
+            if (
+                len(current) >= max_words
+                or length > max_chars
+                or previous.text.endswith(_BREAK_AFTER)
+                or word.start - previous.end > CHUNK_PAUSE
+                or word.speaker != previous.speaker
+            ):
+                groups.append(current)
+                current = []
+        current.append(word)
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _chunk_blocks(cue, groups, separator, max_chars, max_lines, estimated) -> list[Block]:
+    blocks = []
+    for index, group in enumerate(groups):
+        start = group[0].start if index else min(cue.start, group[0].start)
+        if index + 1 < len(groups):
+            following = groups[index + 1][0].start
+            end = following if following - group[-1].end <= CHUNK_BRIDGE else group[-1].end + CHUNK_HANG
+        else:
+            end = max(cue.end, group[-1].end)
+        tokens = [Token(word.text, word) for word in group]
+        speaker = group[0].speaker or cue.speaker
+        blocks.append(Block(start, end, wrap_tokens(tokens, max_chars, max_lines, separator), speaker,
+                            words_estimated=estimated))
+    return blocks
+
+
+def _cue_blocks(cue, words, separator, max_chars, max_lines, estimated) -> list[Block]:
+    tokens = _cue_tokens(cue, words, separator)
+    fits = len(cue.lines) <= max_lines and all(len(line) <= max_chars for line in cue.lines)
+    if fits:
+        lines, position = [], 0
+        for line in cue.lines:
+            count = len(line.split()) if separator else len([c for c in line if not c.isspace()])
+            lines.append(tokens[position : position + count])
+            position += count
+        return [Block(cue.start, cue.end, lines, cue.speaker, words_estimated=estimated)]
+    parts = split_to_fit(tokens, max_chars, max_lines, separator)
+    return _timed_parts(cue, parts, estimated)
+
+
+def _cue_tokens(cue: Cue, words: list[Word], separator: str) -> list[Token]:
+    """The cue's displayed pieces paired with its words (by position when the counts agree)."""
+    pieces = cue.text.split() if separator else [char for char in cue.text if not char.isspace()]
+    if len(pieces) == len(words):
+        return [Token(piece, word) for piece, word in zip(pieces, words)]
+    if words:
+        return [Token(word.text, word) for word in words]
+    return [Token(piece) for piece in pieces]
+
+
+def split_to_fit(tokens: list[Token], max_chars: int, max_lines: int, separator: str) -> list[list[list[Token]]]:
+    """Split tokens into as few successive blocks as needed, each at most ``max_lines`` x ``max_chars``."""
+    for count in range(1, len(tokens) + 1):
+        size = -(-len(tokens) // count)
+        parts = [tokens[i : i + size] for i in range(0, len(tokens), size)]
+        wrapped = [wrap_tokens(part, max_chars, max_lines, separator) for part in parts]
+        if all(len(lines) <= max_lines and all(_width(line, separator) <= max_chars for line in lines) for lines in wrapped):
+            return wrapped
+    return [wrap_tokens([token], max_chars, max_lines, separator) for token in tokens]
+
+
+def _timed_parts(cue: Cue, parts: list[list[list[Token]]], estimated: bool) -> list[Block]:
+    blocks = []
+    total = sum(_width([t for line in part for t in line], " ") for part in parts) or 1
+    clock = cue.start
+    for index, part in enumerate(parts):
+        tokens = [t for line in part for t in line]
+        first = tokens[0].word
+        if index + 1 < len(parts):
+            following = parts[index + 1][0][0].word
+            end = following.start if following is not None else clock + cue.duration * _width(tokens, " ") / total
+        else:
+            end = cue.end
+        start = cue.start if index == 0 else (first.start if first is not None else clock)
+        start = min(start, end)
+        blocks.append(Block(start, end, part, cue.speaker, words_estimated=estimated))
+        clock = end
+    return blocks
+
+
+def wrap_tokens(tokens: list[Token], max_chars: int, max_lines: int, separator: str = " ") -> list[list[Token]]:
+    """Break tokens into at most ``max_lines`` balanced lines (shortest longest line; top line shorter on ties)."""
+    if len(tokens) <= 1 or _width(tokens, separator) <= max_chars:
+        return [tokens] if tokens else []
+    if max_lines == 1:
+        return [tokens]
+    best: list[list[Token]] | None = None
+    best_key = None
+    for cut in range(1, len(tokens)):
+        head, tail = tokens[:cut], tokens[cut:]
+        rest = wrap_tokens(tail, max_chars, max_lines - 1, separator)
+        lines = [head, *rest]
+        widths = [_width(line, separator) for line in lines]
+        punctuated = head[-1].text.endswith(_BREAK_AFTER)
+        key = (max(widths) > max_chars, max(widths) - (2 if punctuated else 0), len(lines), widths[0] > widths[-1])
+        if best_key is None or key < best_key:
+            best, best_key = lines, key
+    assert best is not None
+    return best
+
+
+def _width(tokens: list[Token], separator: str) -> int:
+    return sum(len(token.text) for token in tokens) + len(separator) * max(len(tokens) - 1, 0)
+
+
+def _mark_turns(blocks: list[Block]) -> None:
+    previous: str | None = None
+    for block in blocks:
+        speaker = block.speaker
+        if speaker is None and block.timed:
+            speakers = {token.word.speaker for token in block.tokens if token.word and token.word.speaker}
+            speaker = speakers.pop() if len(speakers) == 1 else None
+        block.turn_start = speaker is not None and speaker != previous
+        if speaker is not None:
+            previous = speaker
