@@ -8,14 +8,9 @@ from pathlib import Path
 import pytest
 
 from captionkit.engines import piper_tts, synthetic
+from tests.helpers import PANGRAM_TEXT
 
 os.environ.setdefault("CAPTIONKIT_PROGRESS", "off")
-
-PANGRAM_TEXT = (
-    "Welcome to the product tour. Today I will show you three features that save time. "
-    "First, captions follow the script exactly. Second, they land on the right frame."
-)
-
 
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory) -> Path:

@@ -10,6 +10,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
+PANGRAM_TEXT = (
+    "Welcome to the product tour. Today I will show you three features that save time. "
+    "First, captions follow the script exactly. Second, they land on the right frame."
+)
+
 
 def run_cli(*args: str | os.PathLike, input: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``python -m captionkit ARGS`` in a subprocess and capture its output."""
