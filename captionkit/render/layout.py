@@ -61,7 +61,7 @@ def layout_cues(
     for cue in track.cues:
         words, estimated = cue_words(cue, separator)
         if max_words and separator:
-            groups = chunk_words(words, max_words=max_words, max_chars=max_chars * max_lines)
+            groups = chunk_words(words, max_words=max_words, max_chars=max_chars * max_lines, language=track.language)
             blocks.extend(_chunk_blocks(cue, groups, separator, max_chars, max_lines, estimated))
         else:
             blocks.extend(_cue_blocks(cue, words, separator, max_chars, max_lines, estimated))
@@ -90,27 +90,68 @@ def cue_words(cue: Cue, separator: str = " ") -> tuple[list[Word], bool]:
     return words, True
 
 
-def chunk_words(words: list[Word], *, max_words: int, max_chars: int) -> list[list[Word]]:
-    """Group words a few at a time, breaking at punctuation, pauses and speaker changes."""
+#: Words a chunk should not end on (articles, prepositions, conjunctions...), by language.
+WEAK_ENDINGS = {
+    "en": frozenset(
+        "a an the to of in on at by for with from into and or but nor so if as than that "
+        "my your his her its our their i we you he she they".split()
+    ),
+}
+
+
+def chunk_words(words: list[Word], *, max_words: int, max_chars: int, language: str = "en") -> list[list[Word]]:
+    """Group words a few at a time: phrases end at punctuation, pauses and speaker changes, and each
+    phrase is cut into the fewest chunks, preferring not to end a chunk on an article or a preposition."""
+    weak = WEAK_ENDINGS.get((language or "en").split("-")[0].lower(), frozenset())
     groups: list[list[Word]] = []
+    for phrase in _phrases(words):
+        groups.extend(_cut_phrase(phrase, max_words, max_chars, weak))
+    return groups
+
+
+def _phrases(words: list[Word]) -> list[list[Word]]:
+    phrases: list[list[Word]] = []
     current: list[Word] = []
     for word in words:
         if current:
             previous = current[-1]
-            length = sum(len(w.text) + 1 for w in current) + len(word.text)
             if (
-                len(current) >= max_words
-                or length > max_chars
-                or previous.text.endswith(_BREAK_AFTER)
+                previous.text.endswith(_BREAK_AFTER)
                 or word.start - previous.end > CHUNK_PAUSE
                 or word.speaker != previous.speaker
             ):
-                groups.append(current)
+                phrases.append(current)
                 current = []
         current.append(word)
     if current:
-        groups.append(current)
-    return groups
+        phrases.append(current)
+    return phrases
+
+
+def _cut_phrase(phrase: list[Word], max_words: int, max_chars: int, weak: frozenset[str]) -> list[list[Word]]:
+    """The cut of ``phrase`` into chunks with the fewest chunks, then the fewest weak endings and lone words."""
+    count = len(phrase)
+    best: list[tuple[int, int, int] | None] = [None] * (count + 1)
+    best[0] = (0, 0, 0)
+    for end in range(1, count + 1):
+        for size in range(1, min(max_words, end) + 1):
+            start = end - size
+            previous = best[start]
+            chunk = phrase[start:end]
+            too_long = sum(len(w.text) + 1 for w in chunk) - 1 > max_chars and size > 1
+            if previous is None or too_long:
+                continue
+            ending = chunk[-1].text.lower().strip(".,!?;:\"'")
+            penalty = (2 if end < count and ending in weak else 0) + (1 if size == 1 and count > 1 else 0)
+            candidate = (previous[0] + 1, previous[1] + penalty, start)
+            if best[end] is None or candidate[:2] < best[end][:2]:
+                best[end] = candidate
+    cuts, end = [], count
+    while end > 0:
+        start = best[end][2]
+        cuts.append(phrase[start:end])
+        end = start
+    return cuts[::-1]
 
 
 def _chunk_blocks(cue, groups, separator, max_chars, max_lines, estimated) -> list[Block]:

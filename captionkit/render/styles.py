@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import importlib.resources
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -344,8 +345,8 @@ def resolve(style: Style, size: tuple[int, int]) -> Metrics:
     safe = style.safe_area.get(aspect, DEFAULT_SAFE_AREAS[aspect])
     font_size = _per_aspect(style.font.size, aspect) * height
     max_chars = int(_per_aspect(style.layout.max_chars, aspect))
-    margin_left = round(width * (safe.left + style.layout.margin_h))
-    margin_right = round(width * (safe.right + style.layout.margin_h))
+    margin_left = math.ceil(width * (safe.left + style.layout.margin_h))
+    margin_right = math.ceil(width * (safe.right + style.layout.margin_h))
     pad = style.box.padding if style.box.enabled else style.border.outline
     usable = width - margin_left - margin_right - 2 * pad * font_size
     kind = "upper" if style.font.uppercase else ("bold" if style.font.bold else "regular")
@@ -362,7 +363,7 @@ def resolve(style: Style, size: tuple[int, int]) -> Metrics:
         blur=style.border.blur * font_size,
         margin_left=margin_left,
         margin_right=margin_right,
-        margin_v=round(height * (vertical_inset + style.layout.margin_v)),
+        margin_v=math.ceil(height * (vertical_inset + style.layout.margin_v)),
         max_chars=max_chars,
         safe=safe,
     )
