@@ -1,0 +1,409 @@
+"""Forced alignment: the script's own words, timed against the audio.
+
+The pipeline, one small step each:
+
+1. ``_window_plan``/``_align_windows``: the audio is cut into the model's 30 s
+   windows. Each window is encoded once and Whisper's cross-attention
+   alignment (``find_alignment``'s engine, ctranslate2 ``align``) is run with
+   the *script's* tokens, not a transcript. A window is fed more script than
+   it can hold; only words that end well before the window's end are kept,
+   and the next window starts just before the last kept word (which is fed
+   again as an anchor and dropped), so no word at an edge is lost, doubled or
+   squeezed.
+2. ``find_mismatches``: words the audio does not contain are found from the
+   alignment's own evidence: the probability the model gives the script's
+   tokens, and words squeezed into almost no time. They are reported by
+   sentence and kept short so their cues do not stretch over silence. A script
+   that mostly does not match is refused.
+3. ``refine_words`` (``refine.py``) corrects the attention's timing lag.
+4. Sound cues such as ``[laughs]`` are placed in the gap where they happen.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import CaptionkitError
+from ..media import MODEL_SAMPLE_RATE
+from ..model import UNSPACED_LANGUAGES, Word
+from ..progress import progress_bar
+from ..script import Script, ScriptWord, read_script
+from .models import DEFAULT_MODEL, load_model
+from .refine import refine_words
+from .transcribe import audio_of, check_language
+
+#: Whisper's window, and its resolutions.
+WINDOW_SECONDS = 30.0
+MEL_FRAMES_PER_SECOND = 100
+ALIGN_FRAMES_PER_SECOND = 50
+#: Script words ending this close to a window's end wait for the next window.
+EDGE_GUARD_SECONDS = 5.0
+#: The next window starts this long before its anchor word.
+ANCHOR_LEAD_SECONDS = 0.5
+#: Text tokens one alignment call may take (the decoder holds 448 positions).
+MAX_TEXT_TOKENS = 400
+#: Script characters spoken per second, fast end of normal speech; feeding a
+#: window this much script means it gets more than it can hold.
+FAST_CHARACTERS_PER_SECOND = 22.0
+
+#: A word whose tokens the model finds this unlikely was probably not said.
+UNHEARD_PROBABILITY = 0.15
+#: Shorter than this and the alignment squeezed the word into nothing.
+SQUEEZED_SECONDS = 0.06
+#: An unheard word keeps at most this much time, so its cue cannot stretch over silence.
+UNHEARD_MAX_SECONDS = 0.3
+#: Below this share of heard words, the script is not the audio's script.
+MIN_MATCHED_SHARE = 0.5
+
+_HAS_CONTENT = re.compile(r"\w", re.UNICODE)
+
+
+@dataclass(slots=True)
+class Mismatch:
+    """A run of script words the audio does not seem to contain."""
+
+    first: int  # index into the script's spoken words
+    last: int
+    text: str
+    start: float
+    end: float
+    sentences: list[str]
+
+    def describe(self) -> str:
+        return f'{_clock(self.start)}-{_clock(self.end)}: "{self.text}" was not heard'
+
+    def to_dict(self) -> dict:
+        return {
+            "words": [self.first, self.last],
+            "text": self.text,
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "sentences": self.sentences,
+        }
+
+
+@dataclass(slots=True)
+class AlignmentReport:
+    """How well the script matched the audio."""
+
+    total_words: int
+    unheard_words: int
+    mismatches: list[Mismatch] = field(default_factory=list)
+    mean_probability: float = 1.0
+
+    @property
+    def matched_share(self) -> float:
+        return 1.0 - self.unheard_words / self.total_words if self.total_words else 1.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"all {self.total_words} script words aligned"
+        lines = [
+            f"{self.unheard_words} of {self.total_words} script words ({1 - self.matched_share:.0%}) "
+            "were not heard in the audio:"
+        ]
+        lines += [f"  {mismatch.describe()}" for mismatch in self.mismatches]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {
+            "total_words": self.total_words,
+            "unheard_words": self.unheard_words,
+            "matched_share": round(self.matched_share, 4),
+            "mean_probability": round(self.mean_probability, 4),
+            "mismatches": [mismatch.to_dict() for mismatch in self.mismatches],
+        }
+
+
+@dataclass(slots=True)
+class Alignment:
+    """The script's words with times (speech and, if asked, sound cues) and the report."""
+
+    words: list[Word]
+    report: AlignmentReport
+    language: str
+    duration: float
+
+
+@dataclass(slots=True)
+class _Timing:
+    start: float
+    end: float
+    probability: float
+
+
+def align_script(
+    media: str | Path | np.ndarray,
+    script: Script | str | Path,
+    *,
+    model: str = DEFAULT_MODEL,
+    language: str | None = None,
+    sounds: bool = True,
+    refine: bool = True,
+    progress_label: str | None = "aligning",
+) -> Alignment:
+    """Time every word of ``script`` against the speech in ``media``.
+
+    ``sounds`` keeps the script's sound cues (``[laughs]``) as words of
+    ``kind="sound"``; ``refine`` applies the acoustic timing refinement.
+    Raises :class:`CaptionkitError` when the script does not match the audio.
+    """
+    if not isinstance(script, Script):
+        script = read_script(script)
+    check_language(model, language)
+    audio = audio_of(media)
+    duration = len(audio) / MODEL_SAMPLE_RATE
+    if duration < 0.1:
+        raise CaptionkitError("the audio is empty, so there is nothing to align the script with; check the media file")
+    whisper = load_model(model)
+    language = _language(whisper, audio, language)
+    spoken = script.spoken
+    tokenizer = _tokenizer(whisper, language)
+    tokens = _word_tokens(tokenizer, [word.text for word in spoken], language)
+    timings = _align_windows(whisper, tokenizer, audio, tokens, progress_label)
+    words = [
+        Word(word.text, timing.start, timing.end, timing.probability, word.speaker)
+        for word, timing in zip(spoken, timings)
+    ]
+    if refine:
+        words = refine_words(words, audio, MODEL_SAMPLE_RATE, language=language)
+    report = find_mismatches(words, spoken, script.sentences)
+    if report.matched_share < MIN_MATCHED_SHARE:
+        raise CaptionkitError(
+            f"the script does not match the audio: only {report.matched_share:.0%} of its words were heard; "
+            "check that this is the right script for this media"
+        )
+    words = _shorten_unheard(words, report, duration)
+    if sounds:
+        words = _with_sounds(words, script.words)
+    return Alignment(words, report, language, duration)
+
+
+# -- model plumbing ---------------------------------------------------------------------------
+
+
+def _language(whisper, audio: np.ndarray, language: str | None) -> str:
+    if not whisper.model.is_multilingual:
+        return "en"
+    if language:
+        return language.split("-")[0].lower()
+    detected, _probability, _all = whisper.detect_language(audio[: int(WINDOW_SECONDS * MODEL_SAMPLE_RATE)])
+    return detected
+
+
+def _tokenizer(whisper, language: str):
+    from faster_whisper.tokenizer import Tokenizer
+
+    try:
+        return Tokenizer(whisper.hf_tokenizer, whisper.model.is_multilingual, task="transcribe", language=language)
+    except ValueError as error:
+        raise CaptionkitError(f"'{language}' is not a language the model knows; give a code such as en, es or de") from error
+
+
+def _word_tokens(tokenizer, texts: list[str], language: str) -> list[list[int]]:
+    """Each script word's text tokens (with its leading space where the language uses spaces)."""
+    prefix = "" if language in UNSPACED_LANGUAGES else " "
+    return [tokenizer.encode(prefix + text) for text in texts]
+
+
+# -- windows ----------------------------------------------------------------------------------
+
+
+def _align_windows(whisper, tokenizer, audio: np.ndarray, tokens: list[list[int]], progress_label) -> list[_Timing]:
+    """Align all words window by window; see the module docstring."""
+    features = whisper.feature_extractor(audio)[..., :-1]
+    total_frames = features.shape[-1]
+    duration = total_frames / MEL_FRAMES_PER_SECOND
+    timings: list[_Timing] = []
+    seek = 0.0
+    rate = FAST_CHARACTERS_PER_SECOND
+    with progress_bar(total=round(duration, 1), label=progress_label or "", unit="s") as bar:
+        if not progress_label:
+            bar.disable = True
+        while len(timings) < len(tokens):
+            first_frame = int(round(seek * MEL_FRAMES_PER_SECOND))
+            frames = min(int(WINDOW_SECONDS * MEL_FRAMES_PER_SECOND), total_frames - first_frame)
+            is_last = first_frame + frames >= total_frames
+            anchor = len(timings) - 1 if timings else None
+            first_word = anchor if anchor is not None else 0
+            last_word = _feed_until(tokens, first_word, frames / MEL_FRAMES_PER_SECOND * rate, is_last)
+            window = _align_window(
+                whisper, tokenizer, features[:, first_frame : first_frame + frames], tokens[first_word:last_word], seek
+            )
+            if anchor is not None:
+                window = window[1:]
+            accepted = window if is_last else _accepted(window, seek + frames / MEL_FRAMES_PER_SECOND)
+            if not accepted:
+                seek = _skip_ahead(window, seek, frames)
+                continue
+            timings.extend(accepted)
+            if len(timings) < len(tokens):
+                seek = max(seek + 1.0, timings[-1].start - ANCHOR_LEAD_SECONDS)
+            bar.update_to(min(round(seek, 1), duration))
+        bar.update_to(round(duration, 1))
+    return _ordered(timings)
+
+
+def _feed_until(tokens: list[list[int]], first: int, characters: float, is_last: bool) -> int:
+    """The end index of the script words fed to one window: more than it can hold, within the token limit."""
+    count = 0
+    budget = float("inf") if is_last else characters * 1.5 + 40
+    spent = 0.0
+    end = first
+    while end < len(tokens) and count + len(tokens[end]) <= MAX_TEXT_TOKENS and spent <= budget:
+        count += len(tokens[end])
+        spent += 4.0 * len(tokens[end])  # a token is about four characters
+        end += 1
+    return max(end, first + 1)
+
+
+def _accepted(window: list[_Timing], window_end: float) -> list[_Timing]:
+    """The leading words of a window that end safely before its edge."""
+    kept: list[_Timing] = []
+    for timing in window:
+        if timing.end > window_end - EDGE_GUARD_SECONDS:
+            break
+        kept.append(timing)
+    return kept
+
+
+def _skip_ahead(window: list[_Timing], seek: float, frames: int) -> float:
+    """Where to look next when a window kept no word: at its first word, or past the window."""
+    window_seconds = frames / MEL_FRAMES_PER_SECOND
+    if window and window[0].start > seek + 1.0:
+        return min(window[0].start - ANCHOR_LEAD_SECONDS, seek + window_seconds - EDGE_GUARD_SECONDS)
+    return seek + max(1.0, window_seconds - EDGE_GUARD_SECONDS)
+
+
+def _align_window(whisper, tokenizer, features: np.ndarray, words: list[list[int]], offset: float) -> list[_Timing]:
+    """Cross-attention alignment of ``words`` (token lists) with one window of features."""
+    from faster_whisper.audio import pad_or_trim
+
+    frames = features.shape[-1]
+    encoder_output = whisper.encode(pad_or_trim(features))
+    text_tokens = [token for word in words for token in word]
+    result = whisper.model.align(
+        encoder_output, tokenizer.sot_sequence, [text_tokens], frames, median_filter_width=7
+    )[0]
+    text_indices = np.array([pair[0] for pair in result.alignments])
+    time_indices = np.array([pair[1] for pair in result.alignments])
+    jumps = np.pad(np.diff(text_indices), (1, 0), constant_values=1).astype(bool)
+    jump_times = offset + time_indices[jumps] / ALIGN_FRAMES_PER_SECOND
+    probabilities = np.asarray(result.text_token_probs, dtype=float)
+    end_of_audio = offset + frames / MEL_FRAMES_PER_SECOND
+    timings: list[_Timing] = []
+    boundary = 0
+    for word in words:
+        following = boundary + len(word)
+        start = float(jump_times[boundary]) if boundary < len(jump_times) else end_of_audio
+        end = float(jump_times[following]) if following < len(jump_times) else end_of_audio
+        probability = float(np.mean(probabilities[boundary:following])) if len(word) else 0.0
+        timings.append(_Timing(start, max(start, end), probability))
+        boundary = following
+    return timings
+
+
+def _ordered(timings: list[_Timing]) -> list[_Timing]:
+    previous_end = 0.0
+    for timing in timings:
+        timing.start = max(timing.start, previous_end)
+        timing.end = max(timing.end, timing.start)
+        previous_end = timing.end
+    return timings
+
+
+# -- mismatches -------------------------------------------------------------------------------
+
+
+def find_mismatches(words: list[Word], spoken: list[ScriptWord], sentences: list[str]) -> AlignmentReport:
+    """Runs of words the audio does not contain, judged from the alignment's own evidence."""
+    unheard = [_is_unheard(word) for word in words]
+    mismatches: list[Mismatch] = []
+    index = 0
+    while index < len(words):
+        if not unheard[index]:
+            index += 1
+            continue
+        end = index
+        while end + 1 < len(words) and unheard[end + 1]:
+            end += 1
+        if end > index or _whole_sentence(index, end, spoken):
+            numbers = sorted({spoken[i].sentence for i in range(index, end + 1)})
+            mismatches.append(
+                Mismatch(
+                    first=index,
+                    last=end,
+                    text=" ".join(word.text for word in words[index : end + 1]),
+                    start=words[index].start,
+                    end=words[end].end,
+                    sentences=[sentences[n] for n in numbers if n < len(sentences)],
+                )
+            )
+        index = end + 1
+    counted = sum(mismatch.last - mismatch.first + 1 for mismatch in mismatches)
+    mean = float(np.mean([word.probability for word in words])) if words else 1.0
+    return AlignmentReport(len(words), counted, mismatches, mean)
+
+
+def _is_unheard(word: Word) -> bool:
+    if not _HAS_CONTENT.search(word.text):
+        return False
+    return word.probability < UNHEARD_PROBABILITY
+
+
+def _whole_sentence(first: int, last: int, spoken: list[ScriptWord]) -> bool:
+    sentence = spoken[first].sentence
+    return sum(1 for word in spoken if word.sentence == sentence) == last - first + 1
+
+
+def _shorten_unheard(words: list[Word], report: AlignmentReport, duration: float) -> list[Word]:
+    for mismatch in report.mismatches:
+        for word in words[mismatch.first : mismatch.last + 1]:
+            word.end = min(word.end, word.start + UNHEARD_MAX_SECONDS, duration)
+    return words
+
+
+# -- sound cues -------------------------------------------------------------------------------
+
+
+def _with_sounds(speech: list[Word], script_words: list[ScriptWord]) -> list[Word]:
+    """Put each sound cue of the script between the spoken words around it."""
+    result: list[Word] = []
+    spoken = iter(speech)
+    pending: list[ScriptWord] = []
+    previous_end = 0.0
+    for script_word in script_words:
+        if script_word.kind == "sound":
+            pending.append(script_word)
+            continue
+        word = next(spoken)
+        result += _place_sounds(pending, previous_end, word.start)
+        pending = []
+        result.append(word)
+        previous_end = word.end
+    if pending:
+        result += _place_sounds(pending, previous_end, previous_end + 1.0 * len(pending))
+    return result
+
+
+def _place_sounds(sounds: list[ScriptWord], start: float, end: float) -> list[Word]:
+    if not sounds:
+        return []
+    step = max(0.0, end - start) / len(sounds)
+    return [
+        Word(sound.text, start + i * step, start + (i + 1) * step, 1.0, sound.speaker, "sound")
+        for i, sound in enumerate(sounds)
+    ]
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(max(0.0, seconds), 60)
+    return f"{int(minutes):02d}:{rest:06.3f}"

@@ -1,0 +1,298 @@
+"""Timing refinement: move Whisper's word times onto the speech itself.
+
+Whisper's cross-attention times (from forced alignment or from transcription
+with word timestamps) are late and smeared: about 50-100 ms late at the
+median and several hundred ms off after pauses. Two refiners run in turn,
+chosen by measurement (``benchmarks/align_accuracy.py`` prints the table):
+
+1. ``snap_to_energy`` (any language): removes the attention's systematic lag,
+   then moves starts that fall in silence onto the following speech onset and
+   ends that fall in silence back onto the speech offset, so no word starts in,
+   or stretches over, a pause.
+2. ``sphinx_realign`` (English, when the ``pocketsphinx`` package is installed):
+   an HMM forced aligner with an acoustic model re-times each stretch of
+   words between pauses, using the refined Whisper times only to cut the
+   audio; a stretch it cannot align (unknown words, numbers, failed search)
+   keeps the language-independent times.
+
+The result always has every word, in order, with ``start <= end`` and no
+overlaps.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import replace
+
+import numpy as np
+
+from ..model import Word
+
+#: Energy frames.
+FRAME_SECONDS = 0.01
+WINDOW_SECONDS = 0.025
+#: Whisper's cross-attention lag on word starts and ends (measured, see the benchmark).
+START_LAG_SECONDS = 0.03
+END_LAG_SECONDS = 0.03
+#: How far a boundary may move onto the speech around it.
+SNAP_REACH_SECONDS = 0.25
+#: Below the speech level by this much is silence.
+SILENCE_BELOW_SPEECH_DB = 35.0
+#: A pause long enough to cut the audio for the second aligner.
+STRETCH_PAUSE_SECONDS = 0.25
+#: Words per stretch at most (longer stretches are cut at the widest gap).
+STRETCH_MAX_WORDS = 40
+#: pocketsphinx starts words this much before the first phoneme's true onset (measured).
+SPHINX_START_BIAS_SECONDS = 0.06
+SPHINX_END_BIAS_SECONDS = 0.0
+#: How far outside two words' Whisper times a pause between them may be.
+STRETCH_SMEAR_SECONDS = 0.15
+
+
+def refine_words(
+    words: list[Word],
+    audio: np.ndarray,
+    sample_rate: int = 16000,
+    *,
+    language: str | None = "en",
+    method: str = "best",
+) -> list[Word]:
+    """Refined copies of ``words`` (Whisper-timed, in order) against ``audio`` (mono float32).
+
+    ``method`` is ``"best"`` (energy snapping, then the English acoustic
+    aligner where available), ``"energy"`` (language-independent only) or
+    ``"none"``. ``language`` is the words' language code.
+    Sound cues (``kind="sound"``) and punctuation-only words are carried along.
+    """
+    refined = [replace(word) for word in words]
+    if method == "none" or not refined:
+        return refined
+    speech = speech_mask(audio, sample_rate)
+    refined = snap_to_energy(refined, speech)
+    if method == "best" and _is_english(language) and sphinx_available():
+        refined = sphinx_realign(refined, audio, sample_rate, speech)
+    return _ordered(refined)
+
+
+# -- language-independent: lag and energy -----------------------------------------------------
+
+
+def speech_mask(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    """One boolean per 10 ms frame: is there sound above the silence level."""
+    hop = int(round(FRAME_SECONDS * sample_rate))
+    width = int(round(WINDOW_SECONDS * sample_rate))
+    if len(audio) < width:
+        return np.zeros(0, dtype=bool)
+    padded = np.pad(audio.astype(np.float64), (width // 2, width))
+    count = 1 + (len(audio) - 1) // hop
+    squares = np.concatenate([[0.0], np.cumsum(padded * padded)])
+    starts = np.arange(count) * hop
+    energy = (squares[starts + width] - squares[starts]) / width
+    level = 10 * np.log10(energy + 1e-12)
+    speech_level = np.percentile(level, 95)
+    noise_floor = np.percentile(level, 5)
+    threshold = max(speech_level - SILENCE_BELOW_SPEECH_DB, noise_floor + 0.5 * (speech_level - noise_floor) - 10)
+    return level > threshold
+
+
+def snap_to_energy(words: list[Word], speech: np.ndarray) -> list[Word]:
+    """Remove the attention lag, then keep word boundaries off silence."""
+    reach = int(round(SNAP_REACH_SECONDS / FRAME_SECONDS))
+    last = len(speech) - 1
+    for word in words:
+        word.start = max(0.0, word.start - START_LAG_SECONDS)
+        word.end = max(word.start, word.end - END_LAG_SECONDS)
+        if last < 0 or not _HAS_CONTENT.search(word.text) or word.kind != "speech":
+            continue
+        first_frame = min(last, int(round(word.start / FRAME_SECONDS)))
+        end_frame = min(last, int(round(word.end / FRAME_SECONDS)))
+        if not speech[first_frame]:
+            onset = _next_true(speech, first_frame, min(last, end_frame))
+            if onset is not None:
+                word.start = onset * FRAME_SECONDS
+        elif first_frame > 0:
+            # speech here: if it started shortly before (after a pause), start with it
+            previous_silence = _previous_false(speech, first_frame, max(0, first_frame - reach // 2))
+            if previous_silence is not None:
+                word.start = (previous_silence + 1) * FRAME_SECONDS
+        start_frame = int(round(word.start / FRAME_SECONDS))
+        if not speech[end_frame]:
+            offset = _previous_true(speech, end_frame, max(start_frame, end_frame - 3 * reach))
+            if offset is not None:
+                word.end = (offset + 1) * FRAME_SECONDS
+        word.end = max(word.end, word.start)
+    return words
+
+
+def _next_true(mask: np.ndarray, begin: int, end: int) -> int | None:
+    hits = np.flatnonzero(mask[begin : end + 1])
+    return begin + int(hits[0]) if len(hits) else None
+
+
+def _previous_true(mask: np.ndarray, begin: int, end: int) -> int | None:
+    hits = np.flatnonzero(mask[end : begin + 1])
+    return end + int(hits[-1]) if len(hits) else None
+
+
+def _previous_false(mask: np.ndarray, begin: int, end: int) -> int | None:
+    hits = np.flatnonzero(~mask[end : begin + 1])
+    return end + int(hits[-1]) if len(hits) else None
+
+
+# -- English: a second, acoustic aligner --------------------------------------------------------
+
+_HAS_CONTENT = re.compile(r"\w", re.UNICODE)
+_SPHINX_WORD = re.compile(r"[^a-z']")
+_LETTER_PHONES = [
+    ("tch", "CH"), ("sch", "S K"), ("th", "TH"), ("sh", "SH"), ("ch", "CH"), ("ph", "F"), ("ng", "NG"),
+    ("ck", "K"), ("qu", "K W"), ("wh", "W"), ("gh", "G"), ("ee", "IY"), ("ea", "IY"), ("oo", "UW"),
+    ("ou", "AW"), ("ow", "OW"), ("ai", "EY"), ("ay", "EY"), ("oi", "OY"), ("oy", "OY"), ("au", "AO"),
+    ("a", "AE"), ("b", "B"), ("c", "K"), ("d", "D"), ("e", "EH"), ("f", "F"), ("g", "G"), ("h", "HH"),
+    ("i", "IH"), ("j", "JH"), ("k", "K"), ("l", "L"), ("m", "M"), ("n", "N"), ("o", "AA"), ("p", "P"),
+    ("q", "K"), ("r", "R"), ("s", "S"), ("t", "T"), ("u", "AH"), ("v", "V"), ("w", "W"), ("x", "K S"),
+    ("y", "IY"), ("z", "Z"),
+]
+
+
+def _is_english(language: str | None) -> bool:
+    return (language or "en").split("-")[0].lower() == "en"
+
+
+@functools.cache
+def sphinx_available() -> bool:
+    try:
+        import pocketsphinx  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@functools.cache
+def _sphinx_decoder():
+    from pocketsphinx import Decoder
+
+    return Decoder(lm=None, loglevel="FATAL")
+
+
+def sphinx_realign(words: list[Word], audio: np.ndarray, sample_rate: int, speech: np.ndarray) -> list[Word]:
+    """Re-time each stretch of spoken words with pocketsphinx; keep the given times where it cannot."""
+    duration = len(audio) / sample_rate
+    spoken = [i for i, word in enumerate(words) if word.kind == "speech" and _HAS_CONTENT.search(word.text)]
+    stretches = _stretches(words, spoken, _silences(speech), duration)
+    position = 0
+    while position < len(stretches):
+        stretch, begin, finish = stretches[position]
+        times = _sphinx_times([words[i].text for i in stretch], audio, sample_rate, begin, finish)
+        if times is None and position + 1 < len(stretches):
+            # a cut may have fallen inside a word: try again together with the next stretch
+            following, _, next_finish = stretches[position + 1]
+            merged = _sphinx_times([words[i].text for i in stretch + following], audio, sample_rate, begin, next_finish)
+            if merged is not None:
+                stretch, finish, times = stretch + following, next_finish, merged
+                position += 1
+        position += 1
+        if times is None:
+            continue
+        for index, (start, end) in zip(stretch, times):
+            words[index].start = min(finish, max(begin, start + SPHINX_START_BIAS_SECONDS))
+            words[index].end = min(finish, max(words[index].start, end + SPHINX_END_BIAS_SECONDS))
+    return words
+
+
+def _silences(speech: np.ndarray) -> list[tuple[float, float]]:
+    """(start, end) of every pause of at least ``STRETCH_PAUSE_SECONDS``."""
+    runs: list[tuple[float, float]] = []
+    padded = np.concatenate([[True], speech, [True]])
+    changes = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    for begin, end in zip(changes[::2], changes[1::2]):
+        if (end - begin) * FRAME_SECONDS >= STRETCH_PAUSE_SECONDS:
+            runs.append((begin * FRAME_SECONDS, end * FRAME_SECONDS))
+    return runs
+
+
+def _stretches(
+    words: list[Word], spoken: list[int], silences: list[tuple[float, float]], duration: float
+) -> list[tuple[list[int], float, float]]:
+    """Groups of spoken words with the audio span to align them in, cut in the middle of real pauses.
+
+    Two neighbouring words are cut apart only where exactly one pause of the
+    audio lies near and between their Whisper starts: with two candidates the
+    first aligner's smear could put the cut on the wrong side of a word.
+    """
+    stretches: list[tuple[list[int], float, float]] = []
+    current: list[int] = []
+    begin = 0.0
+    centres = [(a + b) / 2 for a, b in silences]
+    for position, index in enumerate(spoken):
+        current.append(index)
+        following = spoken[position + 1] if position + 1 < len(spoken) else None
+        if following is None:
+            break
+        low, high = words[index].start, words[following].start + STRETCH_SMEAR_SECONDS
+        between = [c for c in centres if low < c <= high]
+        nearby = [c for c in centres if low - 2 * STRETCH_SMEAR_SECONDS < c <= high + STRETCH_SMEAR_SECONDS]
+        if (len(between) == 1 and len(nearby) == 1) or len(current) >= STRETCH_MAX_WORDS:
+            cut = between[0] if len(between) == 1 else (words[index].end + words[following].start) / 2
+            stretches.append((current, begin, cut))
+            current, begin = [], cut
+    if current:
+        stretches.append((current, begin, duration))
+    return stretches
+
+
+def _sphinx_times(
+    texts: list[str], audio: np.ndarray, sample_rate: int, begin: float, finish: float
+) -> list[tuple[float, float]] | None:
+    """pocketsphinx's (start, end) of each word in ``audio[begin:finish]``, or ``None`` if it cannot say."""
+    decoder = _sphinx_decoder()
+    names: list[str] = []
+    for text in texts:
+        name = _SPHINX_WORD.sub("", text.lower().replace("’", "'")).strip("'")
+        if not name or any(ch.isdigit() for ch in text):
+            return None
+        if decoder.lookup_word(name) is None:
+            decoder.add_word(name, _letter_phones(name), True)
+        names.append(name)
+    clip = audio[int(begin * sample_rate) : int(finish * sample_rate)]
+    if sample_rate != 16000 or len(clip) < 1600:
+        return None
+    pcm = (np.clip(clip, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    try:
+        decoder.set_align_text(" ".join(names))
+        decoder.start_utt()
+        decoder.process_raw(pcm, full_utt=True)
+        decoder.end_utt()
+        found = decoder.seg()
+    except RuntimeError:
+        return None
+    segments = [s for s in found or () if not s.word.startswith(("<", "["))]
+    if len(segments) != len(names):
+        return None
+    frame = 0.01
+    return [(begin + s.start_frame * frame, begin + (s.end_frame + 1) * frame) for s in segments]
+
+
+def _letter_phones(name: str) -> str:
+    """A rough pronunciation for a word pocketsphinx's dictionary lacks."""
+    phones: list[str] = []
+    position = 0
+    letters = name.replace("'", "")
+    while position < len(letters):
+        for spelling, sound in _LETTER_PHONES:
+            if letters.startswith(spelling, position):
+                phones.append(sound)
+                position += len(spelling)
+                break
+        else:
+            position += 1
+    return " ".join(phones) or "AH"
+
+
+def _ordered(words: list[Word]) -> list[Word]:
+    previous_end = 0.0
+    for word in words:
+        word.start = max(word.start, previous_end)
+        word.end = max(word.end, word.start)
+        previous_end = word.end
+    return words
