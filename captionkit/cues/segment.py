@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -109,7 +110,8 @@ def word_tokens(word: Word, profile: Profile) -> list[str]:
         return [text]
     pieces, current = [], ""
     for char in text:
-        if current and profile.line_length(current + char) > profile.max_chars_per_line:
+        starts_cluster = not (unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Mc"))
+        if starts_cluster and current and profile.line_length(current + char) > profile.max_chars_per_line:
             pieces.append(current)
             current = ""
         current += char

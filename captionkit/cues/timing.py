@@ -19,7 +19,8 @@ Every time is converted to a frame number once (:func:`frame_ceil`,
    exactly ``gap`` frames, so cues do not flicker.
 5. :func:`snap_out_times` (with shot changes): an out-time less than H frames
    before or after a cut moves to the cut minus ``gap`` frames, or, when that
-   would make the cue too short, clear of the cut (H frames after it).
+   would make the cue too short, clear of the cut (H frames after it, or
+   chained to the next cue if that starts within ``chain`` frames of there).
 
 A move that would break an earlier rule (order, gap, minimum duration,
 reading speed, maximum duration) is not made.
@@ -166,6 +167,8 @@ def snap_out_times(
         shortest = min(out, ins[i] + spans[i].need)
         latest = _latest_out(i, ins, rules)
         for target in (cut - rules.gap_frames, cut + h):
+            if target == cut + h and i + 1 < len(ins) and ins[i + 1] - target <= rules.chain_frames:
+                target = ins[i + 1] - rules.gap_frames  # clear of the cut, and chained to the next cue
             if max(shortest, ins[i] + 1) <= target <= latest:
                 result[i] = target
                 break

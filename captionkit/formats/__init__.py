@@ -1,1 +1,96 @@
-"""Caption file formats, one module each; load() and save() choose by extension."""
+"""Caption file formats, one module each; :func:`load` and :func:`save` choose by extension.
+
+=========  ===================  ==========================================
+Extension  Module               Notes
+=========  ===================  ==========================================
+``.srt``   :mod:`.srt`          SubRip via pysrt; text and times round-trip exactly
+``.vtt``   :mod:`.vtt`          WebVTT; speakers as ``<v Name>`` voice spans
+``.json``  :mod:`.jsonfile`     words and cues (the ``--words`` shape plus cues)
+``.ass``   :mod:`.ass`          Advanced SubStation (pysubs2), karaoke tags
+``.ssa``   :mod:`.ass`
+=========  ===================  ==========================================
+
+Every module offers ``write(track, path, **options)`` and ``read(path, language)``;
+text modules also ``dumps(track)`` and ``parse(text, language)``. Files are
+read as UTF-8 (a byte-order mark is allowed) and written atomically.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from types import ModuleType
+
+from ..errors import CaptionkitError
+from ..model import Track
+
+FORMATS = {".srt": "srt", ".vtt": "vtt", ".json": "jsonfile", ".ass": "ass", ".ssa": "ass"}
+
+
+def format_module(path: str | os.PathLike) -> ModuleType:
+    """The module that handles ``path``'s extension (imported on first use)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        known = ", ".join(sorted(FORMATS))
+        raise CaptionkitError(f"cannot tell the caption format of {os.fspath(path)!r}: use one of {known}")
+    return importlib.import_module(f"{__name__}.{FORMATS[suffix]}")
+
+
+def save(track: Track, path: str | os.PathLike, **options) -> Path:
+    """Write ``track`` to ``path`` in the format its extension names; returns the path."""
+    path = Path(path)
+    module = format_module(path)
+    if module.__name__.endswith(".ass"):
+        from ..files import atomic_output
+
+        with atomic_output(path) as temporary:
+            module.to_ass(track, **options).save(str(temporary))
+        return path
+    module.write(track, path, **options)
+    return path
+
+
+def load(path: str | os.PathLike, language: str | None = None) -> Track:
+    """Read a caption file (``.srt``, ``.vtt``, ``.json``, ``.ass``/``.ssa``) into a track."""
+    module = format_module(path)
+    if module.__name__.endswith(".ass"):
+        track = module.read_ass(path)
+        if language:
+            track.language = language
+        return track
+    return module.read(path, language)
+
+
+def read_caption_bytes(path: str | os.PathLike) -> bytes:
+    """The bytes of a caption file, or a one-line error when it is missing or unreadable."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise CaptionkitError(f"caption file {os.fspath(path)!r} does not exist") from None
+    except IsADirectoryError:
+        raise CaptionkitError(f"{os.fspath(path)!r} is a directory, not a caption file") from None
+    except OSError as error:
+        raise CaptionkitError(f"cannot read {os.fspath(path)!r}: {error.strerror}") from None
+
+
+def decode_caption_text(data: bytes) -> tuple[str, UnicodeDecodeError | None]:
+    """UTF-8 text (BOM dropped, CRLF normalised); undecodable bytes become U+FFFD and the error is returned."""
+    error = None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as caught:
+        error = caught
+        text = data.decode("utf-8-sig", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), error
+
+
+def read_caption_text(path: str | os.PathLike) -> str:
+    """The text of a caption file; a file that is not UTF-8 is a one-line error."""
+    text, error = decode_caption_text(read_caption_bytes(path))
+    if error is not None:
+        raise CaptionkitError(
+            f"{os.fspath(path)!r} is not UTF-8 (byte 0x{error.object[error.start]:02x} at offset {error.start}): "
+            "convert it, e.g. iconv -f cp1252 -t utf-8"
+        )
+    return text

@@ -1,0 +1,92 @@
+"""captionkit JSON (``.json``): timed words and the cues built from them.
+
+Shape::
+
+    {
+      "language": "en",
+      "words": [{"word": "Hello", "start": 0.4, "end": 0.7, "probability": 0.98, "speaker": "S1"}, ...],
+      "cues": [{"start": 0.4, "end": 1.3, "lines": ["Hello there."], "speaker": "S1", "word_range": [0, 2]}, ...]
+    }
+
+``words`` is exactly the ``--words`` shape (:meth:`captionkit.model.Word.to_dict`),
+so any reader of word files reads this too. Each cue names its words by the
+half-open index range ``word_range`` into ``words``. A file with words but no
+``cues`` (a ``--words`` file) is segmented when loaded, under
+``profile`` (netflix by default).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ..errors import CaptionkitError
+from ..files import write_text_atomic
+from ..model import Cue, Track, Word
+
+
+def to_dict(track: Track) -> dict:
+    words: list[dict] = []
+    cues = []
+    for cue in track.cues:
+        first = len(words)
+        words.extend(word.to_dict() for word in cue.words)
+        cues.append(
+            {
+                "start": round(cue.start, 3),
+                "end": round(cue.end, 3),
+                "lines": list(cue.lines),
+                "speaker": cue.speaker,
+                "word_range": [first, len(words)],
+            }
+        )
+    return {"language": track.language, "words": words, "cues": cues}
+
+
+def dumps(track: Track) -> str:
+    return json.dumps(to_dict(track), ensure_ascii=False, indent=2) + "\n"
+
+
+def from_dict(data: object, language: str | None = None, profile: str = "netflix") -> Track:
+    if not isinstance(data, dict) or not isinstance(data.get("words", []), list):
+        raise CaptionkitError('not a captionkit JSON file: expected an object with "words" and/or "cues"')
+    try:
+        words = [Word.from_dict(item) for item in data.get("words", [])]
+        language = language or data.get("language") or "en"
+        if "cues" not in data:
+            from ..cues.segment import build_track
+
+            return build_track(words, profile=profile, language=language)
+        cues = []
+        for item in data["cues"]:
+            first, end = item.get("word_range", [0, 0])
+            cues.append(
+                Cue(
+                    start=float(item["start"]),
+                    end=float(item["end"]),
+                    lines=[str(line) for line in item.get("lines", [])],
+                    speaker=item.get("speaker"),
+                    words=words[first:end],
+                )
+            )
+    except (KeyError, TypeError, ValueError) as error:
+        raise CaptionkitError(f"malformed captionkit JSON: {error!r} in a word or cue") from None
+    return Track(cues=cues, language=language)
+
+
+def parse(text: str, language: str | None = None, profile: str = "netflix") -> Track:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CaptionkitError(f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
+    return from_dict(data, language, profile)
+
+
+def write(track: Track, path: str | os.PathLike) -> None:
+    write_text_atomic(path, dumps(track))
+
+
+def read(path: str | os.PathLike, language: str | None = None, profile: str = "netflix") -> Track:
+    from . import read_caption_text
+
+    return parse(read_caption_text(path), language, profile)

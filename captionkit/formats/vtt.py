@@ -1,0 +1,91 @@
+"""WebVTT (``.vtt``).
+
+Written with a ``WEBVTT`` header (``Language:`` and ``Kind: captions`` header
+lines, as YouTube reads them), numbered cues, and a speaker's name as a
+``<v Name>`` voice span on single-speaker cues (``speakers=False`` leaves
+them out). Text is escaped (``&amp; &lt; &gt;``). Reading keeps cue order,
+takes the speaker from the voice span, drops cue settings, ``NOTE``/``STYLE``/
+``REGION`` blocks and markup, and unescapes entities, so the model holds plain
+text.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+
+from ..errors import CaptionkitError
+from ..files import write_text_atomic
+from ..model import Cue, Track
+
+_TIMESTAMP = r"(?:(\d+):)?(\d{2}):(\d{2})[.,](\d{3})"
+_TIMING = re.compile(rf"^\s*{_TIMESTAMP}\s+-->\s+{_TIMESTAMP}")
+_VOICE = re.compile(r"<v(?:\.[^ \t>]+)*[ \t]+([^>]+)>")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def timestamp(seconds: float) -> str:
+    total = max(0, round(seconds * 1000))
+    hours, rest = divmod(total, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def dumps(track: Track, speakers: bool = True) -> str:
+    parts = [f"WEBVTT\nKind: captions\nLanguage: {track.language}\n"]
+    for number, cue in enumerate(track.cues, start=1):
+        lines = [_escape(line) for line in cue.lines if line.strip()]
+        if speakers and cue.speaker and lines:
+            lines[0] = f"<v {_escape(cue.speaker)}>{lines[0]}"
+        text = "".join(f"{line}\n" for line in lines)
+        parts.append(f"{number}\n{timestamp(cue.start)} --> {timestamp(cue.end)}\n{text}")
+    return "\n".join(parts)
+
+
+def _seconds(hours: str | None, minutes: str, secs: str, millis: str) -> float:
+    return int(hours or 0) * 3600 + int(minutes) * 60 + int(secs) + int(millis) / 1000
+
+
+def parse(text: str, language: str | None = None) -> Track:
+    blocks = re.split(r"\n[ \t]*\n", text.strip("\n"))
+    header = blocks[0]
+    if not header.lstrip("\ufeff").startswith("WEBVTT"):
+        raise CaptionkitError("not a WebVTT file: the first line must start with WEBVTT")
+    header_language = re.search(r"^Language:\s*(\S+)", header, re.MULTILINE)
+    cues = []
+    for block in blocks[1:]:
+        lines = block.split("\n")
+        if lines and not _TIMING.match(lines[0]):
+            lines = lines[1:]  # a cue identifier (or a NOTE/STYLE/REGION block, which has no timing)
+        match = _TIMING.match(lines[0]) if lines else None
+        if not match:
+            continue
+        start, end = _seconds(*match.groups()[:4]), _seconds(*match.groups()[4:])
+        payload = "\n".join(lines[1:])
+        voice = _VOICE.search(payload)
+        plain = [html.unescape(_TAG.sub("", line)) for line in payload.split("\n")]
+        cues.append(
+            Cue(
+                start=start,
+                end=end,
+                lines=[line for line in plain if line.strip()],
+                speaker=html.unescape(voice.group(1).strip()) if voice else None,
+            )
+        )
+    return Track(cues=cues, language=language or (header_language.group(1) if header_language else "en"))
+
+
+def write(track: Track, path: str | os.PathLike, speakers: bool = True) -> None:
+    write_text_atomic(path, dumps(track, speakers=speakers))
+
+
+def read(path: str | os.PathLike, language: str | None = None) -> Track:
+    from . import read_caption_text
+
+    return parse(read_caption_text(path), language)
