@@ -1,0 +1,172 @@
+"""Split long narration into pieces for an avatar model (the edge around :mod:`.plan`).
+
+Finds the words (aligning the script, or transcribing without one), plans the
+cuts, and writes into one folder, per piece: ``piece-01.wav`` (sample-exact
+slice of the master), ``piece-01.mp3`` (44.1 kHz, the upload form),
+``piece-01.txt`` (its script, Dia tags kept) and ``piece-01.srt`` (its
+captions, in its own time); and for the whole: ``captions.srt`` (the master
+captions) and ``plan.json``, written last.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from ..errors import CaptionkitError, MediaError
+from ..files import atomic_output, write_text_atomic
+from ..media import probe, run_ffmpeg
+from ..model import Word
+from .plan import Plan, PlanOptions, plan_pieces, plan_tracks
+
+UPLOAD_SAMPLE_RATE = 44100
+UPLOAD_BITRATE = "192k"
+PLAN_NAME = "plan.json"
+MASTER_CAPTIONS = "captions.srt"
+
+
+@dataclass(slots=True)
+class SplitResult:
+    """The plan and every file written, by piece."""
+
+    plan: Plan
+    directory: Path
+    master_captions: Path
+    piece_files: list[dict[str, Path]]
+
+    @property
+    def plan_path(self) -> Path:
+        return self.directory / PLAN_NAME
+
+
+def split_audio(
+    audio: str | Path,
+    out_dir: str | Path,
+    *,
+    script: str | Path | None = None,
+    words: Sequence[Word] | None = None,
+    options: PlanOptions = PlanOptions(),
+    model: str | None = None,
+    language: str | None = None,
+    profile: str = "netflix",
+) -> SplitResult:
+    """Plan and write the pieces of ``audio`` into ``out_dir``.
+
+    The words that show where the pauses are come from ``words`` when given
+    (e.g. a TTS engine's own timings), else from aligning ``script`` with the
+    audio, else from transcribing it.
+    """
+    audio_path = Path(audio)
+    info = probe(audio_path)
+    if not info.has_audio:
+        raise MediaError(f"{audio_path}: has no audio stream; give the narration's audio file")
+    sample_rate, samples = info.sample_rate or 48000, _sample_count(audio_path)
+    duration = samples / sample_rate
+    if words is None:
+        words, language = _find_words(audio_path, script, model, language)
+    plan = plan_pieces(words, duration, options, language=language or "en", source=str(audio_path.resolve()))
+    directory = Path(out_dir)
+    if directory.exists() and not directory.is_dir():
+        raise CaptionkitError(f"{directory}: is a file; give a folder for the pieces with -o")
+    directory.mkdir(parents=True, exist_ok=True)
+    piece_files = _write_audio_pieces(audio_path, plan, directory, sample_rate)
+    master, piece_tracks = plan_tracks(plan, profile=profile)
+    from ..formats import save
+
+    for piece, files, track in zip(plan.pieces, piece_files, piece_tracks):
+        files["script"] = write_text_atomic(directory / f"{piece.name}.txt", piece.script(plan.language) + "\n")
+        files["captions"] = directory / f"{piece.name}.srt"
+        save(track, files["captions"])
+    master_path = directory / MASTER_CAPTIONS
+    save(master, master_path)
+    plan.save(directory / PLAN_NAME)
+    return SplitResult(plan, directory, master_path, piece_files)
+
+
+def _find_words(audio: Path, script, model: str | None, language: str | None) -> tuple[list[Word], str | None]:
+    """The audio's timed words: the script aligned with it, or a transcription."""
+    options = {"model": model} if model else {}
+    if script is not None:
+        from ..script import read_script
+
+        try:
+            from ..speech.align import align_script
+        except ImportError as error:
+            raise CaptionkitError(
+                "aligning a script needs captionkit.speech.align, which this build lacks; split without --script"
+            ) from error
+        alignment = align_script(audio, read_script(script), language=language, **options)
+        return list(alignment.words), language
+    from ..speech.transcribe import transcribe
+
+    transcription = transcribe(audio, language=language, **options)
+    return list(transcription.words), transcription.language
+
+
+def _sample_count(path: Path) -> int:
+    """How many samples the first audio stream decodes to (exact, unlike a header's estimate)."""
+    import av
+
+    count = 0
+    try:
+        with av.open(str(path)) as container:
+            for frame in container.decode(container.streams.audio[0]):
+                count += frame.samples
+    except av.error.FFmpegError as error:
+        raise MediaError(f"{path}: its audio could not be decoded ({error}); re-export the file") from error
+    if count == 0:
+        raise MediaError(f"{path}: the audio is empty; give the narration's audio file")
+    return count
+
+
+def _write_audio_pieces(audio: Path, plan: Plan, directory: Path, sample_rate: int) -> list[dict[str, Path]]:
+    """Every piece as a sample-exact PCM WAV and as an MP3 upload copy, in one ffmpeg run.
+
+    The last piece is padded with silence to its whole number of frames.
+    """
+    count = len(plan.pieces)
+    graph = [f"[0:a]asplit={count}" + "".join(f"[in{i}]" for i in range(count))]
+    outputs: list[tuple[str, Path, list[str]]] = []
+    for i, piece in enumerate(plan.pieces):
+        first = round(piece.start_frame * sample_rate / plan.fps)
+        last = round(piece.end_frame * sample_rate / plan.fps)
+        graph.append(
+            f"[in{i}]atrim=start_sample={first}:end_sample={last},asetpts=PTS-STARTPTS,"
+            f"apad=whole_len={last - first},asplit=2[wav{i}][mp3{i}]"
+        )
+        outputs.append((f"[wav{i}]", directory / f"{piece.name}.wav", ["-c:a", "pcm_s16le"]))
+        outputs.append((
+            f"[mp3{i}]",
+            directory / f"{piece.name}.mp3",
+            ["-c:a", "libmp3lame", "-b:a", UPLOAD_BITRATE, "-ar", str(UPLOAD_SAMPLE_RATE)],
+        ))
+    with contextlib.ExitStack() as stack:
+        args = ["-i", str(audio), "-filter_complex", ";".join(graph)]
+        for label, path, codec in outputs:
+            temporary = stack.enter_context(atomic_output(path))
+            args += ["-map", label, *codec, str(temporary)]
+        run_ffmpeg(args, what="writing the audio pieces", duration=plan.duration, progress_label="writing pieces")
+    return [
+        {"audio": directory / f"{piece.name}.wav", "upload": directory / f"{piece.name}.mp3"}
+        for piece in plan.pieces
+    ]
+
+
+def piece_summary(result: SplitResult) -> list[dict]:
+    """One row per piece for reports and ``--json``."""
+    rows = []
+    descriptions = [*result.plan.cut_descriptions(), "end of audio"]
+    for piece, files, cut in zip(result.plan.pieces, result.piece_files, descriptions):
+        rows.append({
+            "piece": piece.index,
+            "start": round(piece.start, 3),
+            "end": round(piece.end, 3),
+            "duration": round(piece.duration, 3),
+            "frames": piece.frames,
+            "words": len(piece.words),
+            "cut_after": cut,
+            **{kind: str(path) for kind, path in files.items()},
+        })
+    return rows
