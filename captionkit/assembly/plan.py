@@ -37,11 +37,14 @@ GAP_COST = 6.0
 SPEAKER_TURN_BONUS = 2.0
 PAUSE_BONUS_PER_SECOND = 2.0  # a longer pause is a better cut, up to one second
 OFF_CENTRE_COST = 0.5  # an extra cut point inside a long silence, away from its middle
-IN_WORD_COST = 100.0  # the last resort when no pause lies within the limit
+NO_PAUSE_COST = 50.0  # between two words that touch: no pause within the limit
+IN_WORD_COST = 100.0  # the last resort when not even a word boundary lies within the limit
 # Costs of a piece's length and of the number of pieces.
 BALANCE_WEIGHT = 4.0
 SHORT_WEIGHT = 20.0
 PIECE_COST = 50.0
+#: A gap between words shorter than this is no pause.
+MIN_PAUSE = 0.01
 #: Silences longer than this also offer a cut point every second, not only their middle.
 LONG_SILENCE = 2.0
 
@@ -242,11 +245,15 @@ class Plan:
 
 @dataclass(frozen=True, slots=True)
 class CutPoint:
-    """A candidate place to cut: a frame number of the master timeline and how good a cut it is."""
+    """A candidate place to cut: a frame number of the master timeline and how good a cut it is.
+
+    ``place`` is "pause", "no pause" (between two words that touch) or
+    "inside a word" (the last resort, when nothing else fits the limit).
+    """
 
     frame: int
     cost: float
-    in_word: bool = False
+    place: str = "pause"
 
 
 def plan_pieces(
@@ -266,7 +273,7 @@ def plan_pieces(
     candidates = cut_points(ordered, duration, fps, total)
     frames = _best_cuts(candidates, total, options.limit_frames)
     if frames is None:  # no pause within the limit somewhere: allow a cut at any second
-        candidates += [CutPoint(f, IN_WORD_COST, True) for f in range(0, total, max(1, round(fps)))]
+        candidates += [CutPoint(f, IN_WORD_COST, "inside a word") for f in range(0, total, max(1, round(fps)))]
         frames = _best_cuts(_merge(candidates), total, options.limit_frames)
         assert frames is not None, "a cut every second always fits a limit of one frame or more"
     boundaries = [0, *frames, total]
@@ -279,9 +286,9 @@ def plan_pieces(
     pieces[-1].words += ordered[placed:] if placed < len(ordered) else []
     by_frame = {c.frame: c for c in candidates}
     warnings = [
-        f"the cut at {frame / fps:.3f} s is inside a word: no pause lies within the limit there"
+        f"the cut at {float(frame / fps):.3f} s is {by_frame[frame].place}: no pause lies within the limit there"
         for frame in frames
-        if by_frame.get(frame) is None or by_frame[frame].in_word
+        if by_frame[frame].place != "pause"
     ]
     return Plan(pieces, options, duration, language, source, warnings)
 
@@ -326,9 +333,9 @@ def describe_cut(before: Word | None, after: Word | None) -> str:
 def cut_points(words: Sequence[Word], duration: float, fps: Fraction, total_frames: int) -> list[CutPoint]:
     """Every candidate cut: the middle of each pause (snapped to a frame inside it), best-first per frame.
 
-    A pause too short to hold a frame boundary gives a last-resort cut at the
-    nearest frame, marked ``in_word``; a long silence also offers a cut every
-    second.
+    A word boundary without a pause, or a pause too short to hold a frame
+    boundary, gives a costly cut at the nearest frame, marked as such; a long
+    silence also offers a cut every second.
     """
     rate = float(fps)
     points: list[CutPoint] = []
@@ -345,13 +352,15 @@ def cut_points(words: Sequence[Word], duration: float, fps: Fraction, total_fram
         first = math.ceil(left * rate - 1e-6)
         last = math.floor(right * rate + 1e-6)
         middle = round((left + right) / 2 * rate)
-        if first <= last:
+        if first <= last and pause >= MIN_PAUSE:
             points.append(CutPoint(min(max(middle, first), last), cost))
             if pause > LONG_SILENCE:
                 step = max(1, round(rate))
                 points += [CutPoint(f, cost + OFF_CENTRE_COST) for f in range(first, last + 1, step)]
+        elif first <= last:
+            points.append(CutPoint(middle, NO_PAUSE_COST + cost, "no pause"))
         else:
-            points.append(CutPoint(middle, IN_WORD_COST + cost, True))
+            points.append(CutPoint(middle, IN_WORD_COST + cost, "inside a word"))
     return _merge([p for p in points if 0 < p.frame < total_frames])
 
 
