@@ -11,7 +11,9 @@ timing would keep. ``unavoidable`` means no segmentation or timing could keep
 it, and it does not fail lint. Lint decides that per cue, from the file alone:
 
 * ``line-length``: the line is a single word (no space to break at) longer
-  than a line.
+  than a line. In languages written without spaces lint can only tell that
+  when the cue carries its words (captionkit JSON, or a track in memory) and
+  holds just one.
 * ``reading-speed`` / ``words-per-minute``: even the latest end time the rules
   allow (the maximum duration, and ``min_gap_frames`` before the next cue, on
   whole frames) leaves the cue too fast. A cue never starts before its speech,
@@ -274,7 +276,7 @@ class _Checker:
         for line_number, line in enumerate(lines, start=1):
             length = profile.line_length(line)
             if length > profile.max_chars_per_line:
-                single_word = not profile.unspaced and len(line.split()) == 1
+                single_word = len(line.split()) == 1 and (not profile.unspaced or len(cue.words) == 1)
                 self.add(number, cue, "line-length", f"line {line_number} is {length:g} characters, over "
                          f"{profile.max_chars_per_line:g}: {line!r}", single_word)
         if profile.max_words and not profile.unspaced:
