@@ -10,8 +10,9 @@ Extension  Module               Notes
 ``.ssa``   :mod:`.ass`
 =========  ===================  ==========================================
 
-Every module offers ``write(track, path, **options)`` and ``read(path, language)``;
-text modules also ``dumps(track)`` and ``parse(text, language)``. Files are
+The text modules offer ``write(track, path, **options)``, ``read(path, language)``,
+``dumps(track)`` and ``parse(text, language)``; the ASS module (written with the
+renderer) offers ``write_ass``/``to_ass`` and ``read_ass``. Files are
 read as UTF-8 (a byte-order mark is allowed) and written atomically.
 """
 
@@ -37,17 +38,23 @@ def format_module(path: str | os.PathLike) -> ModuleType:
     return importlib.import_module(f"{__name__}.{FORMATS[suffix]}")
 
 
+#: Options only the styled format (ASS) uses; the text formats accept and ignore them, so a
+#: caller can pass the same options whatever extension the user chose.
+STYLING_OPTIONS = frozenset({"size", "style", "fps", "speaker_names"})
+
+
 def save(track: Track, path: str | os.PathLike, **options) -> Path:
-    """Write ``track`` to ``path`` in the format its extension names; returns the path."""
+    """Write ``track`` to ``path`` in the format its extension names; returns the path.
+
+    ``options`` go to the format's writer (e.g. ``speakers=False`` for VTT; ``size``,
+    ``style``, ``fps`` for ASS). ASS options given as ``None`` mean "the default".
+    """
     path = Path(path)
     module = format_module(path)
     if module.__name__.endswith(".ass"):
-        from ..files import atomic_output
-
-        with atomic_output(path) as temporary:
-            module.to_ass(track, **options).save(str(temporary))
+        module.write_ass(track, path, **{key: value for key, value in options.items() if value is not None})
         return path
-    module.write(track, path, **options)
+    module.write(track, path, **{key: value for key, value in options.items() if key not in STYLING_OPTIONS})
     return path
 
 

@@ -90,3 +90,28 @@ def read(path: str | os.PathLike, language: str | None = None, profile: str = "n
     from . import read_caption_text
 
     return parse(read_caption_text(path), language, profile)
+
+
+def write_words(words: list[Word], path: str | os.PathLike, language: str | None = None) -> None:
+    """A ``--words`` file: ``{"language", "words": [...]}`` (captionkit JSON without cues)."""
+    data: dict = {"words": [word.to_dict() for word in words]}
+    if language:
+        data = {"language": language, **data}
+    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def read_words(path: str | os.PathLike) -> list[Word]:
+    """The words of a ``--words`` file, of a captionkit JSON file, or of a bare JSON list of words."""
+    from . import read_caption_text
+
+    text = read_caption_text(path)
+    try:
+        data = json.loads(text)
+        items = data["words"] if isinstance(data, dict) else data
+        return [Word.from_dict(item) for item in items]
+    except json.JSONDecodeError as error:
+        raise CaptionkitError(f"{os.fspath(path)!r} is not valid JSON: {error.msg} at line {error.lineno}") from None
+    except (KeyError, TypeError, ValueError) as error:
+        raise CaptionkitError(
+            f"{os.fspath(path)!r} is not a words file ({error!r}): expected {{\"words\": [{{\"word\", \"start\", \"end\"}}...]}}"
+        ) from None
