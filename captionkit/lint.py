@@ -27,8 +27,9 @@ it, and it does not fail lint. Lint decides that per cue, from the file alone:
 Measurement follows :mod:`captionkit.cues.profiles` (the same functions
 segmentation uses): every visible character counts, spaces and dual-speaker
 dashes included; CPS leaves out line breaks. Times are compared to the
-resolution of the source (1 ms for SRT/VTT/JSON, 10 ms for ASS), so rounding
-to the format's precision is not a violation.
+millisecond, so rounding to a format's precision is not a violation. ASS keeps
+only centiseconds, so ASS times are first moved to the frame a player shows
+first (the first frame boundary at or after them).
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ KINDS = {
     "max-duration": "longer than max_duration",
     "off-frame": "a time not on a frame boundary",
 }
+
+#: Times within a millisecond count as equal (SRT and VTT keep milliseconds).
+TOLERANCE = 0.001
 
 ERROR = "error"
 UNAVOIDABLE = "unavoidable"
@@ -122,11 +126,10 @@ def lint_track(
     fps: float | None = None,
     *,
     shot_changes: Sequence[float] = (),
-    resolution: float = 0.001,
 ) -> list[Violation]:
     """Every rule ``track`` breaks under ``profile`` at ``fps`` (the profile's default when None)."""
     rules_profile = load_profile(profile, track.language)
-    checker = _Checker(rules_profile, rules_profile.frame_rate(fps), sorted(shot_changes), resolution)
+    checker = _Checker(rules_profile, rules_profile.frame_rate(fps), sorted(shot_changes))
     return checker.check(track.cues)
 
 
@@ -143,9 +146,11 @@ def lint_file(
 
     data = read_caption_bytes(path)
     text, decode_error = decode_caption_text(data)
-    track, resolution = _parse(path, text, language)
+    track = _parse(path, text, language)
     rules_profile = load_profile(profile, track.language)
     rate = rules_profile.frame_rate(fps)
+    if Path(path).suffix.lower() in (".ass", ".ssa"):
+        track = _shown_frames(track, rate)
     violations = []
     if decode_error is not None:
         offset = _first_bad_byte(data)
@@ -153,7 +158,7 @@ def lint_file(
             Violation(0, None, "encoding", f"not UTF-8: byte 0x{data[offset]:02x} at offset {offset} "
                       "(read as \ufffd); re-save the file as UTF-8")
         )
-    violations += lint_track(track, rules_profile, rate, shot_changes=shot_changes, resolution=resolution)
+    violations += lint_track(track, rules_profile, rate, shot_changes=shot_changes)
     return LintReport(os.fspath(path), rules_profile, rate, len(track.cues), violations)
 
 
@@ -165,17 +170,17 @@ def _first_bad_byte(data: bytes) -> int:
     return 0
 
 
-def _parse(path: str | os.PathLike, text: str, language: str | None) -> tuple[Track, float]:
-    """The track in a caption file's text and the time resolution of its format."""
+def _parse(path: str | os.PathLike, text: str, language: str | None) -> Track:
+    """The track in a caption file's text, read by its extension."""
     suffix = Path(path).suffix.lower()
     if suffix == ".srt":
         from .formats import srt
 
-        return srt.parse(text, language), 0.001
+        return srt.parse(text, language)
     if suffix == ".vtt":
         from .formats import vtt
 
-        return vtt.parse(text, language), 0.001
+        return vtt.parse(text, language)
     if suffix == ".json":
         import json
 
@@ -187,39 +192,57 @@ def _parse(path: str | os.PathLike, text: str, language: str | None) -> tuple[Tr
             raise CaptionkitError(f"{os.fspath(path)!r} is not valid JSON: {error.msg} at line {error.lineno}") from None
         if not isinstance(data, dict) or "cues" not in data:
             raise CaptionkitError(f"{os.fspath(path)!r} holds no cues (a words file?): build cues first")
-        return jsonfile.from_dict(data, language), 0.001
+        return jsonfile.from_dict(data, language)
     if suffix in (".ass", ".ssa"):
-        return _parse_ass(path, text, language), 0.01
+        return _parse_ass(path, text, language)
     raise CaptionkitError(f"cannot lint {os.fspath(path)!r}: use a .srt, .vtt, .ass, .ssa or .json file")
 
 
 def _parse_ass(path: str | os.PathLike, text: str, language: str | None) -> Track:
-    """Dialogue events of an ASS/SSA file as cues (comments skipped, override tags dropped)."""
+    """Dialogue events of an ASS/SSA file as cues, in file order.
+
+    Comments and drawings are skipped and override tags dropped. Consecutive
+    events with the same text and speaker that touch (one event per spoken
+    word, for a word highlight) are one cue on screen and count as one.
+    """
     import pysubs2
 
     try:
         subs = pysubs2.SSAFile.from_string(text, format_=Path(path).suffix.lower().lstrip("."))
     except Exception as error:  # pysubs2 raises many types for malformed files
         raise CaptionkitError(f"cannot parse {os.fspath(path)!r} as ASS/SSA: {error}") from None
-    cues = [
-        Cue(
-            start=event.start / 1000,
-            end=event.end / 1000,
-            lines=[line for line in event.plaintext.split("\n") if line.strip()],
-            speaker=event.name or None,
-        )
-        for event in subs
-        if not event.is_comment
-    ]
-    return Track(cues=cues, language=language or "en")
+    cues: list[Cue] = []
+    for event in subs:
+        if event.is_comment or event.is_drawing:
+            continue
+        lines = [line.strip() for line in event.plaintext.split("\n") if line.strip()]
+        speaker = event.name or None
+        previous = cues[-1] if cues else None
+        if previous and previous.lines == lines and previous.speaker == speaker and previous.end == event.start / 1000:
+            previous.end = event.end / 1000
+            continue
+        cues.append(Cue(start=event.start / 1000, end=event.end / 1000, lines=lines, speaker=speaker))
+    return Track(cues=cues, language=language or subs.info.get("Language") or "en")
+
+
+def _shown_frames(track: Track, fps: float) -> Track:
+    """The track with each time moved to the first frame boundary at or after it: the frames a player shows.
+
+    ASS keeps centiseconds, which cannot hold frame times (captionkit writes the
+    centisecond half a frame before the frame), so ASS is judged by frames shown.
+    """
+    for cue in track.cues:
+        cue.start = math.ceil(cue.start * fps - 1e-6) / fps
+        cue.end = math.ceil(cue.end * fps - 1e-6) / fps
+    return track
 
 
 class _Checker:
-    def __init__(self, profile: Profile, fps: float, cuts: list[float], resolution: float) -> None:
+    def __init__(self, profile: Profile, fps: float, cuts: list[float]) -> None:
         self.profile = profile
         self.fps = fps
         self.cuts = cuts
-        self.tolerance = resolution
+        self.tolerance = TOLERANCE
         self.rules = TimingRules.from_profile(profile, fps)
         self.gap = self.rules.gap_frames / fps
         self.max_duration = self.rules.max_frames / fps
