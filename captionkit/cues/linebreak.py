@@ -5,7 +5,8 @@ Netflix and BBC rules (standards.md §1.1, §1.4):
 
 * break after punctuation (a sentence end best, then a comma, colon...);
 * break before a conjunction or a preposition;
-* never break after an article or determiner ("the | house"), between a first
+* never break after an article or determiner ("the | house"), between an
+  adjective and its noun as far as a determiner shows it ("the old | house"), between a first
   and last name ("John | Smith"), after a subject pronoun ("I | think"), after an
   auxiliary ("will | go"), before a negation ("is | not") or after a
   preposition ("in | the");
@@ -57,8 +58,12 @@ def _is_name_part(word: str) -> bool:
     return len(core) > 1 and core[0].isupper() and core[1:].islower()
 
 
-def break_cost(left: str, right: str, language: str = "en") -> float:
-    """How bad it is to break between the words ``left`` and ``right`` (0 = ideal)."""
+def break_cost(left: str, right: str, language: str = "en", before: str = "") -> float:
+    """How bad it is to break between the words ``left`` and ``right`` (0 = ideal).
+
+    ``before`` is the word before ``left``: after a determiner, ``left`` is most
+    likely an adjective and ``right`` its noun ("the old | house").
+    """
     if left.endswith(SENTENCE_END):
         return 0.0
     if left.endswith(CLAUSE_END):
@@ -83,6 +88,8 @@ def break_cost(left: str, right: str, language: str = "en") -> float:
         cost += 6.0
     if _is_name_part(left) and _is_name_part(right):
         cost += 8.0
+    if _core(before) in DETERMINERS and cost >= 5.0:
+        cost += 4.0
     return cost
 
 
@@ -138,7 +145,8 @@ class TokenLayout:
         self.lengths = [profile.line_length(token) for token in self.tokens]
         self.prefix = list(itertools.accumulate(self.lengths, initial=0.0))
         self.costs = [0.0] + [
-            break_cost(left, right, profile.language) for left, right in itertools.pairwise(self.tokens)
+            break_cost(self.tokens[k - 1], self.tokens[k], profile.language, self.tokens[k - 2] if k > 1 else "")
+            for k in range(1, len(self.tokens))
         ]
         ends = [1 if token.endswith(SENTENCE_END) else 0 for token in self.tokens]
         self.sentence_ends = list(itertools.accumulate(ends, initial=0))

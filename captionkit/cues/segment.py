@@ -239,7 +239,8 @@ def _group_cost(candidate: _CueCandidate, end: int, profile: Profile, rules: Tim
         if left.kind == right.kind == "speech" and left.speaker == right.speaker:
             pause = max(0.0, right.start - left.end)
             bonus = PAUSE_BONUS * min(1.0, pause / profile.pause_break)
-            cost += max(0.0, CUE_BREAK_WEIGHT * break_cost(left.text, right.text, profile.language) - bonus)
+            before = words[end - 2].text if end - 2 >= candidate.first else ""
+            cost += max(0.0, CUE_BREAK_WEIGHT * break_cost(left.text, right.text, profile.language, before) - bonus)
     start = ins[candidate.first]
     need = seconds_to_frames_up(max(profile.min_duration, profile.min_reading_time(candidate.text_estimate())), rules.fps)
     room = rules.max_frames
