@@ -58,8 +58,9 @@ def timed_words(
         from .script import read_script
         from .speech.align import align_script
 
-        alignment = align_script(media, read_script(script, sdh=sdh), model=model, language=language)
-        return alignment.words, alignment.language, alignment.report.warnings()
+        alignment = align_script(media, read_script(script), model=model, language=language, sounds=sdh)
+        notes = [] if alignment.report.ok else [alignment.report.summary().replace("\n", ";")]
+        return alignment.words, alignment.language, notes
     from .speech.transcribe import transcribe
 
     transcription = transcribe(media, model=model, language=language)

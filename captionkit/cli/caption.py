@@ -32,10 +32,11 @@ def run(args: argparse.Namespace) -> int:
     from ..pipeline import caption
     from . import print_json
 
+    script = args.script if args.script in (None, "-") else Path(args.script)  # a path, never literal text
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("ignore")
         result = caption(
-            args.video, args.out_dir, script=args.script, burn=args.burn, style=args.style,
+            args.video, args.out_dir, script=script, burn=args.burn, style=args.style,
             profile=args.profile, model=args.model, language=args.language, sdh=args.sdh,
         )
     for note in result.warnings:

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from ..speech.transcribe import transcribe
     from . import print_json
 
-    formats.check_writable_format(args.output)
+    formats.format_module(args.output)  # refuse an unknown extension before the slow part
     source = probe(args.media)
     result = transcribe(args.media, model=args.model, language=args.language)
     if not result.words:
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     track = build_track(result.words, profile=args.profile, language=args.language or result.language, fps=fps)
     formats.save(track, args.output, size=(source.width, source.height) if source.has_video else None, fps=fps)
     if args.words:
-        write_words(result.words, args.words)
+        write_words(result.words, args.words, language=track.language)
     if args.json:
         print_json({
             "media": str(args.media), "language": track.language, "duration": round(result.duration, 3),

@@ -2,7 +2,9 @@
 
 ``transcribe`` decodes the media's audio, runs the model with word
 timestamps and voice-activity filtering (so silence and music produce no
-invented words), and returns the words in the central data model.
+invented words), refines the words' times against the audio itself (Whisper's
+own word times lag the speech; see ``refine.py``), and returns the words in
+the central data model.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ..media import MODEL_SAMPLE_RATE, load_audio
 from ..model import Word
 from ..progress import progress_bar
 from .models import DEFAULT_MODEL, is_multilingual, load_model
+from .refine import refine_words
 
 
 @dataclass(slots=True)
@@ -76,14 +79,4 @@ def transcribe(
                 if text:
                     words.append(Word(text, float(word.start), float(word.end), float(word.probability)))
             bar.update_to(min(segment.end, duration))
-    return Transcription(_ordered(words), info.language, duration)
-
-
-def _ordered(words: list[Word]) -> list[Word]:
-    """Clamp the model's occasional overlaps so word times never go backwards."""
-    previous_end = 0.0
-    for word in words:
-        word.start = max(word.start, previous_end)
-        word.end = max(word.end, word.start)
-        previous_end = word.end
-    return words
+    return Transcription(refine_words(words, audio, MODEL_SAMPLE_RATE, language=info.language), info.language, duration)
