@@ -175,3 +175,17 @@ def test_reading_a_missing_or_broken_file_is_a_clear_error(tmp_path):
 
     with pytest.raises(CaptionkitError, match="no such file"):
         read_ass(tmp_path / "missing.ass")
+
+
+def test_a_dialogue_cue_broken_again_keeps_each_speaker_on_their_own_caption():
+    first = timed_cue("Did you hear the news today?", 0.5, speaker="S1")
+    second = timed_cue("Really? Tell me everything.", first.words[-1].end + 0.1, speaker="S2")
+    cue = Cue(0.5, second.end, ["-Did you hear the news today?", "-Really? Tell me everything."],
+              words=first.words + second.words)
+    document = to_ass(Track([cue]), size=(1080, 1920), style="speakers", fps=30)
+    shown = [re.sub(r"\{[^}]*\}", "", e.text).split("\\N") for e in document.events]
+    assert all(not line.startswith("-") and " -" not in line for lines in shown for line in lines)
+    assert " ".join(" ".join(lines) for lines in shown) == "Did you hear the news today? Really? Tell me everything."
+    colours = [re.search(r"\\1c(&H[0-9A-F]+&)", e.text).group(1) for e in document.events]
+    assert len(set(colours)) == 2
+    assert document.events[1].start == FrameClock(30).centiseconds(second.words[0].start) * 10

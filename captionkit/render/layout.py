@@ -21,6 +21,7 @@ CHUNK_BRIDGE = 0.5
 CHUNK_HANG = 0.25
 
 _BREAK_AFTER = (",", ".", "!", "?", ";", ":", "…", "—", "،", "؟")
+_DASHES = ("-", "–", "—")
 
 
 @dataclass(slots=True)
@@ -61,7 +62,7 @@ def layout_cues(
     for cue in track.cues:
         words, estimated = cue_words(cue, separator)
         if max_words and separator:
-            groups = chunk_words(words, max_words=max_words, max_chars=max_chars * max_lines, language=track.language)
+            groups = chunk_words(words, max_words=max_words, max_chars=max_chars, language=track.language)
             blocks.extend(_chunk_blocks(cue, groups, separator, max_chars, max_lines, estimated))
         else:
             blocks.extend(_cue_blocks(cue, words, separator, max_chars, max_lines, estimated))
@@ -180,8 +181,38 @@ def _cue_blocks(cue, words, separator, max_chars, max_lines, estimated) -> list[
             lines.append(tokens[position : position + count])
             position += count
         return [Block(cue.start, cue.end, lines, cue.speaker, words_estimated=estimated)]
-    parts = split_to_fit(tokens, max_chars, max_lines, separator)
-    return _timed_parts(cue, parts, estimated)
+    turns = _turns(cue, tokens)
+    blocks: list[Block] = []
+    for index, turn in enumerate(turns):
+        start = cue.start if index == 0 else _token_start(turn[0], cue.start)
+        end = cue.end if index + 1 == len(turns) else _token_start(turns[index + 1][0], cue.end)
+        speaker = next((t.word.speaker for t in turn if t.word and t.word.speaker), None) or cue.speaker
+        parts = split_to_fit(turn, max_chars, max_lines, separator)
+        blocks.extend(_timed_parts(start, end, parts, speaker, estimated))
+    return blocks
+
+
+def _turns(cue: Cue, tokens: list[Token]) -> list[list[Token]]:
+    """The cue's tokens split where the speaker changes; a dialogue dash is dropped once a turn stands alone."""
+    turns: list[list[Token]] = []
+    dashed = len(cue.lines) > 1 and all(line.lstrip().startswith(_DASHES) for line in cue.lines)
+    for token in tokens:
+        previous = turns[-1][-1] if turns else None
+        new_turn = previous is None or (dashed and token.text.startswith(_DASHES)) or (
+            not dashed and token.word is not None and previous.word is not None
+            and token.word.speaker != previous.word.speaker
+        )
+        if new_turn:
+            turns.append([])
+        turns[-1].append(token)
+    if len(turns) > 1:
+        for turn in turns:
+            turn[0].text = turn[0].text.lstrip("".join(_DASHES)).lstrip() or turn[0].text
+    return turns
+
+
+def _token_start(token: Token, fallback: float) -> float:
+    return token.word.start if token.word is not None else fallback
 
 
 def _cue_tokens(cue: Cue, words: list[Word], separator: str) -> list[Token]:
@@ -195,32 +226,59 @@ def _cue_tokens(cue: Cue, words: list[Word], separator: str) -> list[Token]:
 
 
 def split_to_fit(tokens: list[Token], max_chars: int, max_lines: int, separator: str) -> list[list[list[Token]]]:
-    """Split tokens into as few successive blocks as needed, each at most ``max_lines`` x ``max_chars``."""
-    for count in range(1, len(tokens) + 1):
-        size = -(-len(tokens) // count)
-        parts = [tokens[i : i + size] for i in range(0, len(tokens), size)]
-        wrapped = [wrap_tokens(part, max_chars, max_lines, separator) for part in parts]
-        if all(len(lines) <= max_lines and all(_width(line, separator) <= max_chars for line in lines) for lines in wrapped):
-            return wrapped
-    return [wrap_tokens([token], max_chars, max_lines, separator) for token in tokens]
+    """Split tokens into the fewest successive blocks of at most ``max_lines`` x ``max_chars``,
+    cutting after sentence ends rather than commas, and after commas rather than mid-phrase."""
+    count = len(tokens)
+
+    def fits(start: int, end: int) -> bool:
+        if end - start == 1:
+            return True
+        lines = wrap_tokens(tokens[start:end], max_chars, max_lines, separator)
+        return len(lines) <= max_lines and all(_width(line, separator) <= max_chars for line in lines)
+
+    best: dict[int, tuple[int, int, int]] = {0: (0, 0, 0)}
+    for end in range(1, count + 1):
+        for start in range(end - 1, -1, -1):
+            if not fits(start, end):
+                break
+            if start not in best:
+                continue
+            penalty = best[start][1] + (0 if end == count else _cut_penalty(tokens[end - 1]))
+            candidate = (best[start][0] + 1, penalty, start)
+            if end not in best or candidate[:2] < best[end][:2]:
+                best[end] = candidate
+    cuts, end = [], count
+    while end > 0:
+        start = best[end][2]
+        cuts.append(tokens[start:end])
+        end = start
+    return [wrap_tokens(part, max_chars, max_lines, separator) for part in reversed(cuts)]
 
 
-def _timed_parts(cue: Cue, parts: list[list[list[Token]]], estimated: bool) -> list[Block]:
+def _cut_penalty(token: Token) -> int:
+    if token.text.endswith((".", "!", "?", "…", "؟")):
+        return 0
+    return 1 if token.text.endswith(_BREAK_AFTER) else 3
+
+
+def _timed_parts(start: float, end: float, parts: list[list[list[Token]]], speaker: str | None,
+                 estimated: bool) -> list[Block]:
+    """Blocks for successive parts of one turn: each starts at its first word (the first at ``start``)."""
     blocks = []
     total = sum(_width([t for line in part for t in line], " ") for part in parts) or 1
-    clock = cue.start
+    clock = start
     for index, part in enumerate(parts):
         tokens = [t for line in part for t in line]
-        first = tokens[0].word
         if index + 1 < len(parts):
             following = parts[index + 1][0][0].word
-            end = following.start if following is not None else clock + cue.duration * _width(tokens, " ") / total
+            share = (end - start) * _width(tokens, " ") / total
+            part_end = following.start if following is not None else clock + share
         else:
-            end = cue.end
-        start = cue.start if index == 0 else (first.start if first is not None else clock)
-        start = min(start, end)
-        blocks.append(Block(start, end, part, cue.speaker, words_estimated=estimated))
-        clock = end
+            part_end = end
+        part_start = start if index == 0 else _token_start(tokens[0], clock)
+        part_start = min(part_start, part_end)
+        blocks.append(Block(part_start, part_end, part, speaker, words_estimated=estimated))
+        clock = part_end
     return blocks
 
 
