@@ -4,7 +4,7 @@ Where text may break is scored by :func:`break_cost` (lower is better), after th
 Netflix and BBC rules (standards.md §1.1, §1.4):
 
 * break after punctuation (a sentence end best, then a comma, colon...);
-* break before a conjunction or a preposition;
+* break before a conjunction or a preposition (not after one);
 * never break after an article or determiner ("the | house"), between an
   adjective and its noun as far as a determiner shows it ("the old | house"), between a first
   and last name ("John | Smith"), after a subject pronoun ("I | think"), after an
@@ -78,6 +78,8 @@ def break_cost(left: str, right: str, language: str = "en", before: str = "") ->
         cost = 3.0
     if left_core in DETERMINERS:
         cost += 10.0
+    if left_core in CONJUNCTIONS:
+        cost += 4.0
     if left_core in PREPOSITIONS:
         cost += 4.0
     if left_core in SUBJECT_PRONOUNS:

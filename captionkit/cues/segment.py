@@ -48,8 +48,10 @@ from .timing import Span, TimingRules, frame_ceil, frame_nearest, frame_time, se
 CUE_COST = 3.0
 #: Extra cost of a dual-speaker cue over two single-speaker ones.
 DUAL_SPEAKER_COST = 2.0
-#: Cost of a cue that cannot be shown for as long as the rules need (scaled by the shortfall).
-SHORTFALL_COST = 40.0
+#: Cost of a cue that cannot be shown for as long as the rules need, plus a share scaled by the shortfall:
+#: lint reports such a cue (as unavoidable), so any grouping that avoids one is preferred.
+SHORTFALL_COST = 30.0
+SHORTFALL_SCALE = 60.0
 #: A cue break mid-sentence is worse than a line break at the same place by this factor.
 CUE_BREAK_WEIGHT = 2.0
 #: How much a pause of ``pause_break`` lowers the cost of breaking there.
@@ -223,11 +225,14 @@ class _CueCandidate:
         line = self.profile.dash + join_tokens(self._run_tokens(run), self.profile)
         return self.profile.line_length(line) <= self.profile.max_chars_per_line
 
-    def text_estimate(self) -> list[str]:
-        """The cue's text as one line per speaker: its reading length, give or take the spaces at line breaks."""
+    def reading_time(self) -> float:
+        """The shortest time the cue's text can be read in (line breaks not counted, as lint counts)."""
         if len(self.runs) == 2:
-            return [self.profile.dash + join_tokens(self._run_tokens(run), self.profile) for run in self.runs]
-        return [join_tokens(self._run_tokens(self.runs[0]), self.profile)]
+            lines = [self.profile.dash + join_tokens(self._run_tokens(run), self.profile) for run in self.runs]
+            return self.profile.min_reading_time(lines)
+        text = join_tokens(self._run_tokens(self.runs[0]), self.profile)
+        breaks = (self.filler.lines - 1) * self.filler.separator_length
+        return self.profile.min_reading_time([text]) * (1 - breaks / max(1.0, self.profile.line_length(text)))
 
 
 def _group_cost(candidate: _CueCandidate, end: int, profile: Profile, rules: TimingRules) -> float:
@@ -242,10 +247,10 @@ def _group_cost(candidate: _CueCandidate, end: int, profile: Profile, rules: Tim
             before = words[end - 2].text if end - 2 >= candidate.first else ""
             cost += max(0.0, CUE_BREAK_WEIGHT * break_cost(left.text, right.text, profile.language, before) - bonus)
     start = ins[candidate.first]
-    need = seconds_to_frames_up(max(profile.min_duration, profile.min_reading_time(candidate.text_estimate())), rules.fps)
+    need = seconds_to_frames_up(max(profile.min_duration, candidate.reading_time()), rules.fps)
     room = rules.max_frames
     if end < len(words):
         room = min(room, ins[end] - rules.gap_frames - start)
     if need > room:
-        cost += SHORTFALL_COST * (need - max(room, 0)) / need
+        cost += SHORTFALL_COST + SHORTFALL_SCALE * (need - max(room, 0)) / need
     return cost
