@@ -9,6 +9,7 @@ not tuned to one clean voice.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import subprocess
 import tempfile
@@ -135,3 +136,27 @@ def error_figures(errors: np.ndarray) -> dict[str, float]:
         "p90_ms": float(np.percentile(errors, 90) * 1000),
         "max_ms": float(np.max(errors) * 1000),
     }
+
+
+@contextlib.contextmanager
+def spoken_language(language: str):
+    """Make piper's (English) voice read text with espeak's phonemes for ``language`` (es, de ...).
+
+    The accent is English, but the words are the language's: enough for the
+    multilingual model to align, with true word times as usual.
+    """
+    voice = piper_tts._voice(True)
+    original = voice.config.espeak_voice
+    voice.config.espeak_voice = language
+    try:
+        yield
+    finally:
+        voice.config.espeak_voice = original
+
+
+def speak_to_wav(text: str, path: Path, *, lead: float = 0.4, tail: float = 0.5, **options) -> piper_tts.Speech:
+    """Synthesize ``text`` with silence around it, write it to ``path``; the Speech has the true word times."""
+    speech = piper_tts.synthesize(text, **options)
+    speech = piper_tts.concatenate([piper_tts.silence(lead), speech, piper_tts.silence(tail)])
+    speech.write_wav(path)
+    return speech

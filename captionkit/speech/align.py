@@ -52,10 +52,18 @@ FAST_CHARACTERS_PER_SECOND = 22.0
 
 #: A word whose tokens the model finds this unlikely was probably not said.
 UNHEARD_PROBABILITY = 0.15
+#: Below this a word is doubtful: it joins a run of unheard words next to it.
+DOUBTFUL_PROBABILITY = 0.4
 #: Shorter than this and the alignment squeezed the word into nothing.
 SQUEEZED_SECONDS = 0.06
 #: An unheard word keeps at most this much time, so its cue cannot stretch over silence.
 UNHEARD_MAX_SECONDS = 0.3
+#: Audio around a doubted run that is transcribed to check it.
+TRANSCRIPT_CONTEXT_SECONDS = 1.0
+#: Spellings this similar count as the same word (accents, inflections, numbers as digits).
+SIMILAR_SPELLING = 0.6
+#: A doubted run is heard after all when this share of its words is in the transcript.
+HEARD_SHARE = 0.5
 #: Below this share of heard words, the script is not the audio's script.
 MIN_MATCHED_SHARE = 0.5
 
@@ -98,6 +106,9 @@ class AlignmentReport:
     @property
     def matched_share(self) -> float:
         return 1.0 - self.unheard_words / self.total_words if self.total_words else 1.0
+
+    def unheard_indices(self) -> set[int]:
+        return {i for mismatch in self.mismatches for i in range(mismatch.first, mismatch.last + 1)}
 
     @property
     def ok(self) -> bool:
@@ -173,14 +184,15 @@ def align_script(
         Word(word.text, timing.start, timing.end, timing.probability, word.speaker)
         for word, timing in zip(spoken, timings)
     ]
-    if refine:
-        words = refine_words(words, audio, MODEL_SAMPLE_RATE, language=language)
     report = find_mismatches(words, spoken, script.sentences)
+    report = _confirmed_by_transcript(report, words, audio, whisper, language)
     if report.matched_share < MIN_MATCHED_SHARE:
         raise CaptionkitError(
             f"the script does not match the audio: only {report.matched_share:.0%} of its words were heard; "
             "check that this is the right script for this media"
         )
+    if refine:
+        words = _refine_heard(words, report, audio, language)
     words = _shorten_unheard(words, report, duration)
     if sounds:
         words = _with_sounds(words, script.words)
@@ -324,44 +336,143 @@ def _ordered(timings: list[_Timing]) -> list[_Timing]:
 
 
 def find_mismatches(words: list[Word], spoken: list[ScriptWord], sentences: list[str]) -> AlignmentReport:
-    """Runs of words the audio does not contain, judged from the alignment's own evidence."""
-    unheard = [_is_unheard(word) for word in words]
+    """Runs of words the audio does not contain, judged from the alignment's own evidence.
+
+    ``words`` carry the raw alignment: a word's ``probability`` is the mean
+    probability the model gives its script tokens, and text that is not in
+    the audio is also squeezed into almost no time. A run of doubtful words is
+    reported when it holds at least two words with strong evidence, or is a
+    whole sentence with some.
+    """
+    strong = [_has_content(w) and (w.probability < UNHEARD_PROBABILITY or (_squeezed(w) and w.probability < DOUBTFUL_PROBABILITY)) for w in words]
+    doubtful = [
+        _has_content(w) and (w.probability < DOUBTFUL_PROBABILITY or _squeezed(w)) or not _has_content(w)
+        for w in words
+    ]
     mismatches: list[Mismatch] = []
     index = 0
     while index < len(words):
-        if not unheard[index]:
+        if not strong[index]:
             index += 1
             continue
-        end = index
-        while end + 1 < len(words) and unheard[end + 1]:
-            end += 1
-        if end > index or _whole_sentence(index, end, spoken):
-            numbers = sorted({spoken[i].sentence for i in range(index, end + 1)})
+        first, last = index, index
+        while first > 0 and doubtful[first - 1]:
+            first -= 1
+        while last + 1 < len(words) and doubtful[last + 1]:
+            last += 1
+        # a doubtful word at the edge of the run, in a sentence without strong evidence, was heard
+        strong_sentences = _sentences_with_evidence(range(first, last + 1), strong, spoken)
+        if not strong_sentences:
+            index = last + 1
+            continue
+        while spoken[first].sentence not in strong_sentences:
+            first += 1
+        while spoken[last].sentence not in strong_sentences:
+            last -= 1
+        evidence = sum(strong[first : last + 1])
+        if evidence >= 2 or (evidence and _whole_sentence(first, last, spoken)):
+            numbers = sorted({spoken[i].sentence for i in range(first, last + 1)})
             mismatches.append(
                 Mismatch(
-                    first=index,
-                    last=end,
-                    text=" ".join(word.text for word in words[index : end + 1]),
-                    start=words[index].start,
-                    end=words[end].end,
+                    first=first,
+                    last=last,
+                    text=" ".join(word.text for word in words[first : last + 1]),
+                    start=words[first].start,
+                    end=words[last].end,
                     sentences=[sentences[n] for n in numbers if n < len(sentences)],
                 )
             )
-        index = end + 1
+        index = last + 1
     counted = sum(mismatch.last - mismatch.first + 1 for mismatch in mismatches)
     mean = float(np.mean([word.probability for word in words])) if words else 1.0
     return AlignmentReport(len(words), counted, mismatches, mean)
 
 
-def _is_unheard(word: Word) -> bool:
-    if not _HAS_CONTENT.search(word.text):
+def _sentences_with_evidence(indices: range, strong: list[bool], spoken: list[ScriptWord]) -> set[int]:
+    """Sentences in which two words (or every word of a shorter sentence) show strong evidence."""
+    counts: dict[int, int] = {}
+    for i in indices:
+        counts[spoken[i].sentence] = counts.get(spoken[i].sentence, 0) + strong[i]
+    sizes = {n: sum(1 for word in spoken if word.sentence == n) for n in counts}
+    return {n for n, count in counts.items() if count >= min(2, sizes[n])}
+
+
+def _confirmed_by_transcript(
+    report: AlignmentReport, words: list[Word], audio: np.ndarray, whisper, language: str
+) -> AlignmentReport:
+    """Keep only the mismatches that a quick transcription of their place agrees with.
+
+    Low token probabilities also come from accents and odd spellings; text the
+    audio really lacks is also missing from what the model hears there. Only
+    the places already in doubt are transcribed, so a matching script costs
+    nothing extra.
+    """
+    confirmed = [m for m in report.mismatches if not _heard_in_transcript(m, words, audio, whisper, language)]
+    if len(confirmed) == len(report.mismatches):
+        return report
+    counted = sum(m.last - m.first + 1 for m in confirmed)
+    return AlignmentReport(report.total_words, counted, confirmed, report.mean_probability)
+
+
+def _heard_in_transcript(mismatch: Mismatch, words: list[Word], audio: np.ndarray, whisper, language: str) -> bool:
+    duration = len(audio) / MODEL_SAMPLE_RATE
+    start = max(0.0, mismatch.start - TRANSCRIPT_CONTEXT_SECONDS)
+    end = min(duration, start + WINDOW_SECONDS, max(mismatch.end, mismatch.start + 1.0) + TRANSCRIPT_CONTEXT_SECONDS)
+    segments, _info = whisper.transcribe(
+        audio[int(start * MODEL_SAMPLE_RATE) : int(end * MODEL_SAMPLE_RATE)],
+        language=language,
+        beam_size=1,
+        without_timestamps=True,
+        condition_on_previous_text=False,
+    )
+    heard = [_normalized(token) for segment in segments for token in segment.text.split()]
+    heard = [token for token in heard if token]
+    doubted = [
+        _normalized(word.text)
+        for word in words[mismatch.first : mismatch.last + 1]
+        if word.start <= end and _normalized(word.text)
+    ]
+    if not doubted:
         return False
-    return word.probability < UNHEARD_PROBABILITY
+    found = sum(1 for token in doubted if any(_similar(token, other) for other in heard))
+    return found / len(doubted) >= HEARD_SHARE
+
+
+def _normalized(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _similar(one: str, other: str) -> bool:
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, one, other).ratio() >= SIMILAR_SPELLING
+
+
+def _has_content(word: Word) -> bool:
+    return bool(_HAS_CONTENT.search(word.text))
+
+
+def _squeezed(word: Word) -> bool:
+    return word.end - word.start < SQUEEZED_SECONDS
 
 
 def _whole_sentence(first: int, last: int, spoken: list[ScriptWord]) -> bool:
     sentence = spoken[first].sentence
     return sum(1 for word in spoken if word.sentence == sentence) == last - first + 1
+
+
+def _refine_heard(words: list[Word], report: AlignmentReport, audio: np.ndarray, language: str) -> list[Word]:
+    """Refine the heard words only; unheard ones keep their (squeezed) place between them."""
+    unheard = report.unheard_indices()
+    heard = [word for index, word in enumerate(words) if index not in unheard]
+    refined = iter(refine_words(heard, audio, MODEL_SAMPLE_RATE, language=language))
+    merged = [word if index in unheard else next(refined) for index, word in enumerate(words)]
+    previous_end = 0.0
+    for word in merged:
+        word.start = max(word.start, previous_end)
+        word.end = max(word.end, word.start)
+        previous_end = word.end
+    return merged
 
 
 def _shorten_unheard(words: list[Word], report: AlignmentReport, duration: float) -> list[Word]:

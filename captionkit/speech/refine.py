@@ -45,7 +45,9 @@ STRETCH_PAUSE_SECONDS = 0.25
 STRETCH_MAX_WORDS = 40
 #: pocketsphinx starts words this much before the first phoneme's true onset (measured).
 SPHINX_START_BIAS_SECONDS = 0.06
-SPHINX_END_BIAS_SECONDS = 0.0
+SPHINX_END_BIAS_SECONDS = 0.015
+#: A spoken word lasts at least this long (taken from the gaps around it where there are any).
+MIN_WORD_SECONDS = 0.06
 #: How far outside two words' Whisper times a pause between them may be.
 STRETCH_SMEAR_SECONDS = 0.15
 
@@ -290,9 +292,17 @@ def _letter_phones(name: str) -> str:
 
 
 def _ordered(words: list[Word]) -> list[Word]:
+    """No overlaps, ``start <= end``, and every word at least ``MIN_WORD_SECONDS`` where the gaps allow."""
     previous_end = 0.0
     for word in words:
-        word.start = max(word.start, previous_end)
-        word.end = max(word.end, word.start)
+        word.start = float(max(word.start, previous_end))
+        word.end = float(max(word.end, word.start))
         previous_end = word.end
+    for index, word in enumerate(words):
+        if word.end - word.start >= MIN_WORD_SECONDS:
+            continue
+        following = words[index + 1].start if index + 1 < len(words) else word.start + MIN_WORD_SECONDS
+        word.end = max(word.end, min(word.start + MIN_WORD_SECONDS, following))
+        preceding = words[index - 1].end if index > 0 else 0.0
+        word.start = min(word.start, max(word.end - MIN_WORD_SECONDS, preceding))
     return words
