@@ -7,9 +7,9 @@
   160x90 video a few frames longer or shorter than the piece, with the
   piece's audio muxed as AAC.
 - :func:`first_frames` finds each clip's first frame in a stitched video by
-  its colour; :func:`onset` finds where speech starts after a pause, so the
-  tests measure where each piece's speech really is without using the code
-  under test.
+  its colour; :func:`speech_position` finds where a word's sound really is in
+  the merged audio, so the tests measure joins without using the code under
+  test.
 """
 
 from __future__ import annotations
@@ -108,15 +108,16 @@ def avatar_clip(path: Path, frames: int, audio: Path | None, colour: tuple[int, 
     return path
 
 
-def avatar_clips(plan, directory: Path, *, seed: int = 3, spread: int = 2) -> tuple[list[Path], list[int]]:
-    """One clip per piece, each ``piece.frames`` +- up to ``spread`` frames, with its piece's audio."""
+def avatar_clips(plan, pieces: Path, directory: Path, *, seed: int = 3, spread: int = 2,
+                 size: tuple[int, int] = (160, 90)) -> tuple[list[Path], list[int]]:
+    """One clip per piece (WAVs in ``pieces``), each ``piece.frames`` +- up to ``spread`` frames, with its audio."""
     rng = random.Random(seed)
     deltas = [rng.randint(-spread, spread) for _ in plan.pieces]
     if spread and len(deltas) > 1:  # make sure both a longer and a shorter clip are present
         deltas[0], deltas[1] = spread, -spread
     clips = [
         avatar_clip(directory / f"clip {piece.index:02d}.mp4", piece.frames + delta,
-                    directory / f"{piece.name}.wav", PALETTE[i % len(PALETTE)])
+                    pieces / f"{piece.name}.wav", PALETTE[i % len(PALETTE)], size=size)
         for i, (piece, delta) in enumerate(zip(plan.pieces, deltas))
     ]
     return clips, deltas
@@ -139,28 +140,81 @@ def first_frames(video: Path, clip_count: int) -> list[float]:
     return times  # type: ignore[return-value]
 
 
-def onset(audio: np.ndarray, around: float, *, rate: int = 16000, reach: float = 0.25, threshold: float = 0.02) -> float:
-    """Where sound starts near ``around`` (s): the first 2 ms window above ``threshold`` RMS after 80 ms of quiet."""
-    first = max(0, round((around - reach) * rate))
-    segment = audio[first : round((around + reach) * rate)]
-    hop = rate // 500
-    loud = np.sqrt(np.convolve(segment**2, np.ones(hop) / hop, mode="same")) > threshold
-    quiet = round(0.08 * rate)
-    for index in np.nonzero(loud)[0]:
-        if index >= quiet and not loud[index - quiet : index].any():
-            return (first + int(index)) / rate
-    raise AssertionError(f"no speech onset after a pause near {around:.3f} s")
+def speech_position(audio: np.ndarray, reference: np.ndarray, word: Word, expected: float,
+                    *, rate: int = 16000, reach: float = 0.3) -> float:
+    """Where ``word`` (true time in ``reference``) really is in ``audio``, searched within ``reach`` of ``expected``.
 
-
-def speech_position(audio: np.ndarray, reference: np.ndarray, word: Word, expected: float) -> float:
-    """Where ``word`` (true time in ``reference``) really is in ``audio``, expected near ``expected``.
-
-    The onset detector's own bias is removed by running it on the reference
-    at the word's true time.
+    The word's own sound (from 50 ms before it to 350 ms into it) is matched
+    against ``audio`` by normalised cross-correlation, sample by sample.
     """
-    bias = onset(reference, word.start) - word.start
-    return onset(audio, expected) - bias
+    first = round((word.start - 0.05) * rate)
+    template = reference[first : first + round(0.4 * rate)].astype(np.float64)
+    begin = max(0, round((expected - 0.05 - reach) * rate))
+    segment = audio[begin : begin + round(2 * reach * rate) + len(template)].astype(np.float64)
+    scores = np.correlate(segment, template, mode="valid")
+    energy = np.sqrt(np.convolve(segment**2, np.ones(len(template)), mode="valid"))
+    scores = scores / (np.maximum(energy, 1e-9) * np.linalg.norm(template))
+    best = int(np.argmax(scores))
+    assert scores[best] > 0.8, f"{word.text!r} not found near {expected:.3f} s (best match {scores[best]:.2f})"
+    return (begin + best) / rate + 0.05
 
 
 def decoded(path: Path) -> np.ndarray:
     return load_audio(path, 16000)
+
+
+@dataclass
+class JoinErrors:
+    """Measured errors of a stitched video against where each piece's speech really is (seconds)."""
+
+    first_frame: list[float]  # per clip: its first frame minus its piece's real start in the audio
+    captions: list[float]  # per clip: its first caption minus where that caption belongs on the real speech
+    end: float  # the same for the last caption of the video that follows a pause
+
+    @property
+    def worst(self) -> float:
+        return max(abs(e) for e in [*self.first_frame, *self.captions, self.end])
+
+
+def measure_joins(output: Path, plan, track, master_audio: np.ndarray) -> JoinErrors:
+    """Compare ``output`` (video + its captions ``track``) with where each piece's speech really is.
+
+    A piece's speech is found by matching the sound of its first word in the
+    output's decoded audio, so this never relies on the code under test. The expected place of each caption is the master
+    caption moved by exactly as much as its piece's speech moved.
+    """
+    from captionkit.assembly.plan import plan_tracks
+
+    out_audio = decoded(output)
+    firsts = first_frames(output, len(plan.pieces))
+    master_cues = plan_tracks(plan)[0].cues
+    assert [c.lines for c in track.cues] == [c.lines for c in master_cues]
+    residual = 0.0  # how far the speech sits from its clip's first frame, carried to the next join's search
+    frame_errors, caption_errors, shifts = [], [], []
+    for index, piece in enumerate(plan.pieces):
+        word = piece.words[0]
+        into = word.start - piece.start
+        real = speech_position(out_audio, master_audio, word, firsts[index] + into + residual)
+        residual = real - (firsts[index] + into)
+        shifts.append(real - word.start)
+        frame_errors.append(firsts[index] - (real - into))
+        cue = _cue_starting_with(master_cues, word)
+        caption_errors.append(track.cues[cue].start - (master_cues[cue].start + shifts[-1]))
+    last = max(
+        i for i, cue in enumerate(master_cues)
+        if cue.words and _pause_before(plan.words, cue.words[0]) >= 0.25
+    )
+    word = master_cues[last].words[0]
+    index = max(i for i, piece in enumerate(plan.pieces) if piece.start <= word.start)
+    real = speech_position(out_audio, master_audio, word, word.start + shifts[index])
+    end_error = track.cues[last].start - (master_cues[last].start + real - word.start)
+    return JoinErrors(frame_errors, caption_errors, end_error)
+
+
+def _cue_starting_with(cues, word: Word) -> int:
+    return next(i for i, cue in enumerate(cues) if cue.words and cue.words[0].start == word.start)
+
+
+def _pause_before(words: list[Word], word: Word) -> float:
+    earlier = [w.end for w in words if w.end <= word.start + 1e-9 and w is not word]
+    return word.start - max(earlier) if earlier else word.start

@@ -141,7 +141,7 @@ class Piece:
             "end_frame": self.end_frame,
             "frames": self.frames,
             "script": self.script(language),
-            "words": [word.to_dict() for word in self.words],
+            "words": [{**word.to_dict(), "start": round(word.start, 6), "end": round(word.end, 6)} for word in self.words],
         }
 
 
@@ -484,13 +484,18 @@ def join_tracks(tracks: Sequence[Track], offsets: Sequence[float], language: str
 def plan_tracks(plan: Plan, *, profile: str = "netflix") -> tuple[Track, list[Track]]:
     """The master captions of the plan's words, and the same cues cut into one track per piece.
 
-    The cuts are passed to the cue builder as shot changes (each is a change
-    of clip in the stitched video), so no cue straddles one.
+    Cues are built piece by piece (each cut is a change of clip in the
+    stitched video, so no cue may straddle one: its text would show before
+    or after its words are said) and then joined into the master track.
     """
     from ..cues.segment import build_track
 
-    master = build_track(
-        plan.words, profile=profile, language=plan.language, fps=float(plan.fps), shot_changes=plan.cuts
-    )
-    pieces = split_track(master, plan)
-    return master, pieces
+    cues: list[Cue] = []
+    for piece in plan.pieces:
+        track = build_track(
+            piece.words, profile=profile, language=plan.language, fps=float(plan.fps),
+            shot_changes=[piece.start, piece.end],
+        )
+        cues += track.cues
+    master = Track(cues, plan.language)
+    return master, split_track(master, plan)

@@ -72,6 +72,7 @@ def split_audio(
         raise CaptionkitError(f"{directory}: is a file; give a folder for the pieces with -o")
     directory.mkdir(parents=True, exist_ok=True)
     piece_files = _write_audio_pieces(audio_path, plan, directory, sample_rate)
+    plan = Plan.from_dict(plan.to_dict())  # exactly what plan.json holds, so stitch rebuilds the same captions
     master, piece_tracks = plan_tracks(plan, profile=profile)
     from ..formats import save
 

@@ -293,7 +293,8 @@ def _video_inputs(
     if copy:
         lines = ["ffconcat version 1.0"]
         for clip, frames in zip(clips, targets):
-            lines += [_concat_entry(clip.path), f"duration {float(frames / fps):.6f}"]
+            # inpoint 0 places each clip's first frame at its offset even when its audio starts earlier (priming)
+            lines += [_concat_entry(clip.path), "inpoint 0", f"duration {float(frames / fps):.6f}"]
         listing = work / "clips.ffconcat"
         listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return ["-f", "concat", "-safe", "0", "-i", str(listing)], [], "0:v:0"
@@ -402,7 +403,8 @@ def locate(output_audio: np.ndarray, reference: np.ndarray, expected: float, sea
     size = 1 << int(np.ceil(np.log2(len(segment) + len(reference))))
     correlation = np.fft.irfft(np.fft.rfft(segment, size) * np.conj(np.fft.rfft(reference, size)), size)
     lags = len(segment) - len(reference) + 1
-    energy = np.convolve(segment**2, np.ones(len(reference)), mode="valid")[:lags]
+    cumulative = np.concatenate([[0.0], np.cumsum(segment.astype(np.float64) ** 2)])
+    energy = (cumulative[len(reference):] - cumulative[: -len(reference)])[:lags]
     score = correlation[:lags] / (np.sqrt(np.maximum(energy, 1e-12)) * np.linalg.norm(reference))
     best = int(np.argmax(score))
     if score[best] < 0.5:

@@ -1,0 +1,191 @@
+"""``captionkit stitch``: 20 avatar clips of ~29 s, each +-2 frames off its piece, merged without drift.
+
+The clips fake an avatar model: a solid colour per clip (so each clip's first
+frame can be found in the output) and the piece's audio muxed as AAC. Where
+each piece's speech really is in the merged audio is measured by the onset of
+its first word (see ``assembly_helpers.measure_joins``), independently of the
+code under test.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import assembly_helpers as helpers
+from captionkit.assembly.plan import Plan, PlanOptions
+from captionkit.assembly.split import split_audio
+from captionkit.assembly.stitch import stitch
+from captionkit.cli import main
+from captionkit.formats import load
+from captionkit.media import probe
+
+FRAME = 1 / 30
+
+
+@pytest.fixture(scope="module")
+def twenty(tmp_path_factory):
+    """~575 s of narration split into 20 pieces, and one fake avatar clip per piece."""
+    folder = tmp_path_factory.mktemp("twenty clips 'ü'")
+    spoken = helpers.narration(folder / "master.wav", 565, seed=5)
+    result = split_audio(spoken.path, folder / "pieces", words=spoken.words)
+    clips, deltas = helpers.avatar_clips(result.plan, result.directory, folder)
+    return spoken, result, clips, deltas, helpers.decoded(spoken.path)
+
+
+def assert_no_drift(errors: helpers.JoinErrors) -> None:
+    assert max(abs(e) for e in errors.first_frame) <= FRAME, errors.first_frame
+    assert max(abs(e) for e in errors.captions) <= FRAME, errors.captions
+    assert abs(errors.end) <= FRAME, errors.end
+
+
+@pytest.mark.slow
+def test_twenty_clips_with_a_plan_land_on_the_master_audio(twenty, tmp_path):
+    spoken, split, clips, deltas, master_audio = twenty
+    plan = split.plan
+    durations = [p.duration for p in plan.pieces]
+    assert len(durations) == 20 and max(durations) <= 29.5 and 27.5 <= sum(durations) / 20, durations
+    assert sorted(set(deltas)) == [-2, -1, 0, 1, 2] or {-2, 2} <= set(deltas)
+    out = tmp_path / "merged with plan.mp4"
+    result = stitch(clips, out, plan=split.plan_path)
+    assert result.method == "re-encode" and "frames longer than its piece" in result.reason
+    assert not result.warnings
+    assert [p.adjustment for p in result.placements] == [-d for d in deltas]
+    assert sum(p.frames for p in result.placements) == plan.total_frames
+    assert probe(out).duration == pytest.approx(plan.total_frames / 30, abs=0.03)
+    errors = helpers.measure_joins(out, plan, result.track, master_audio)
+    assert_no_drift(errors)
+    # the captions written next to the video are the master captions, unchanged
+    written = load(out.with_suffix(".srt"))
+    master = load(split.master_captions)
+    assert [(c.start, c.end, c.lines) for c in written.cues] == [(c.start, c.end, c.lines) for c in master.cues]
+    assert out.with_suffix(".vtt").exists() and out.with_suffix(".ass").exists()
+
+
+@pytest.mark.slow
+def test_twenty_clips_without_a_plan_keep_their_audio_and_captions_follow_it(twenty, tmp_path):
+    spoken, split, clips, deltas, master_audio = twenty
+    plan = split.plan
+    out = tmp_path / "merged without plan.mp4"
+    captions = [split.directory / f"{p.name}.srt" for p in plan.pieces]
+    result = stitch(clips, out, captions=captions)
+    assert result.method == "stream copy" and "all 20 clips match" in result.reason
+    assert not result.warnings
+    assert [p.frames for p in result.placements] == [p.frames + d for p, d in zip(plan.pieces, deltas)]
+    errors = helpers.measure_joins(out, plan, result.track, master_audio)
+    assert_no_drift(errors)
+    written = load(out.with_suffix(".srt"))
+    assert [c.lines for c in written.cues] == [c.lines for c in result.track.cues]
+    assert max(abs(a.start - b.start) for a, b in zip(written.cues, result.track.cues)) <= 0.001
+
+
+def test_normalising_path_merges_clips_of_different_sizes_and_frame_rates(twenty, tmp_path):
+    _, split, _, _, _ = twenty
+    pieces = split.plan.pieces[:3]
+    clips = [
+        helpers.avatar_clip(tmp_path / "a.mp4", 60, split.directory / f"{pieces[0].name}.wav", helpers.PALETTE[0],
+                            size=(160, 90), fps="30"),
+        helpers.avatar_clip(tmp_path / "b ü.mp4", 50, split.directory / f"{pieces[1].name}.wav", helpers.PALETTE[1],
+                            size=(128, 96), fps="25"),
+        helpers.avatar_clip(tmp_path / "c'x.mp4", 48, None, helpers.PALETTE[2], size=(176, 144), fps="24"),
+    ]
+    out = tmp_path / "mixed.mp4"
+    result = stitch(clips, out, captions=[split.directory / f"{p.name}.srt" for p in pieces], write_captions=False)
+    assert result.method == "re-encode"
+    assert "resolution" in result.reason and "frame rate" in result.reason
+    info = probe(out)
+    assert (info.width, info.height, info.fps) == (160, 90, 30)
+    assert [p.frames for p in result.placements] == [60, 60, 60]  # 2 s each at 30 fps
+    assert [round(p.video_start, 3) for p in result.placements] == [0.0, 2.0, 4.0]
+    assert all(abs(p.av_offset) < 0.002 for p in result.placements[:2])
+    assert result.placements[2].audio_start is None  # a clip without sound: its silence is not "measured"
+
+
+def test_size_option_scales_and_pads(twenty, tmp_path):
+    _, split, clips, _, _ = twenty
+    short = [
+        helpers.avatar_clip(tmp_path / f"s{i}.mp4", 30, split.directory / f"{split.plan.pieces[i].name}.wav",
+                            helpers.PALETTE[i])
+        for i in range(2)
+    ]
+    result = stitch(short, tmp_path / "big.mp4", size=(320, 240), write_captions=False,
+                    captions=[split.directory / f"{p.name}.srt" for p in split.plan.pieces[:2]])
+    assert result.method == "re-encode" and "320x240" in result.reason
+    info = probe(tmp_path / "big.mp4")
+    assert (info.width, info.height) == (320, 240)
+
+
+@pytest.mark.slow
+def test_stitch_command_with_plan_and_verify(tmp_path, capsys):
+    spoken = helpers.narration(tmp_path / "short.wav", 40, seed=2)
+    split = split_audio(spoken.path, tmp_path / "pieces", words=spoken.words, options=PlanOptions(max_seconds=15))
+    clips, _ = helpers.avatar_clips(split.plan, split.directory, tmp_path)
+    out = tmp_path / "out: ü 'q'.mp4"
+    code = main(["stitch", *map(str, clips), "-o", str(out), "--plan", str(split.plan_path), "--verify", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0, report["warnings"]
+    assert report["method"] == "re-encode"
+    assert len(report["clips"]) == len(split.plan.pieces)
+    assert len(report["joins"]) == len(split.plan.pieces)
+    assert all(j["offset"] is not None and abs(j["offset"]) <= FRAME for j in report["joins"])
+    assert Path(report["captions"][0]).name == "out: ü 'q'.srt"
+
+
+@pytest.mark.slow
+def test_stitch_command_transcribes_clips_without_captions(twenty, tmp_path, capsys):
+    spoken, split, clips, deltas, master_audio = twenty
+    out = tmp_path / "two.mp4"
+    assert main(["stitch", str(clips[0]), str(clips[1]), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("stream copy: ")
+    track = load(out.with_suffix(".srt"))
+    join = (split.plan.pieces[0].frames + deltas[0]) / 30
+    second = [c for c in track.cues if c.start >= join]
+    assert second, "the second clip has captions"
+    # the second clip's first caption starts near its first word, moved to where the clip really starts
+    piece = split.plan.pieces[1]
+    expected = join + piece.words[0].start - piece.start
+    assert abs(second[0].start - expected) < 0.15
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["{c0}", "--plan", "{plan}"], "one clip per piece"),
+        (["{c0}", "missing.mp4"], "no such file"),
+        (["{c0}", "{c1}", "--size", "big"], "WIDTHxHEIGHT"),
+        (["{c0}", "{c1}", "--size", "321x240"], "even"),
+        (["{c0}", "{c1}", "--captions", "{c0}"], "caption files for 2 clips"),
+        (["{c0}", "{wav}"], "no video stream"),
+        (["{c0}", "{c1}", "--plan", "{wav}"], "plan"),
+    ],
+)
+def test_stitch_command_errors_are_one_line(twenty, tmp_path, capsys, arguments, message):
+    spoken, split, clips, _, _ = twenty
+    values = {"{c0}": str(clips[0]), "{c1}": str(clips[1]), "{plan}": str(split.plan_path), "{wav}": str(spoken.path)}
+    arguments = [values.get(a, a) for a in arguments]
+    code = main(["stitch", *arguments, "-o", str(tmp_path / "x.mp4")])
+    error = capsys.readouterr().err
+    assert code == 2, error
+    assert error.startswith("captionkit: error:") and message in error and error.count("\n") == 1
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_output_must_not_overwrite_an_input(twenty, capsys):
+    _, _, clips, _, _ = twenty
+    assert main(["stitch", str(clips[0]), str(clips[1]), "-o", str(clips[0])]) == 2
+    assert "is one of the input clips" in capsys.readouterr().err
+
+
+def test_plan_with_moved_master_uses_the_piece_wavs(twenty, tmp_path):
+    spoken, split, clips, _, _ = twenty
+    plan = Plan.load(split.plan_path)
+    plan.source = str(tmp_path / "gone.wav")
+    moved = plan.save(split.directory / "plan-moved.json")
+    count = 2
+    plan.pieces = plan.pieces[:count]
+    plan.save(moved)
+    result = stitch(clips[:count], tmp_path / "moved.mp4", plan=moved, write_captions=False)
+    assert all(p.audio_start is not None and abs(p.audio_start - p.start) < 0.001 for p in result.placements)
