@@ -21,6 +21,7 @@ languages break by punctuation only.
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Sequence
 
 from .profiles import Profile
@@ -107,14 +108,14 @@ class LineFiller:
     """Counts lines while tokens are added one by one (first fit, which needs the fewest lines)."""
 
     def __init__(self, profile: Profile) -> None:
-        self.profile = profile
+        self.limit = profile.max_chars_per_line
         self.separator_length = profile.line_length(separator(profile))
         self.lines = 0
         self.current = 0.0
 
-    def add(self, token: str) -> int:
-        length = self.profile.line_length(token)
-        if self.lines and self.current + self.separator_length + length <= self.profile.max_chars_per_line:
+    def add(self, length: float) -> int:
+        """Add a token ``length`` characters long; returns the number of lines so far."""
+        if self.lines and self.current + self.separator_length + length <= self.limit:
             self.current += self.separator_length + length
         else:
             self.lines += 1
@@ -158,18 +159,24 @@ class TokenLayout:
         return self.prefix[b] - self.prefix[a] + (b - a - 1) * self.separator_length
 
     def line_count(self, a: int, b: int) -> int:
+        """The fewest lines ``tokens[a:b]`` fit in (a token longer than a line takes a line of its own)."""
         filler = LineFiller(self.profile)
-        for token in self.tokens[a:b]:
-            filler.add(token)
+        for length in self.lengths[a:b]:
+            filler.add(length)
         return filler.lines
 
-    def best(self, a: int, b: int) -> tuple[float, tuple[int, ...]]:
-        """(cost, line-break positions) of the best layout of ``tokens[a:b]`` in the fewest lines."""
+    def best(self, a: int, b: int, lines: int | None = None) -> tuple[float, tuple[int, ...]]:
+        """(cost, line-break positions) of the best layout of ``tokens[a:b]`` in the fewest lines.
+
+        ``lines``, when the caller knows it, is :meth:`line_count` of the same run.
+        """
         limit = self.profile.max_chars_per_line
         inside = self.sentence_ends[b - 1] - self.sentence_ends[a]
-        lines = self.line_count(a, b)
+        lines = lines or self.line_count(a, b)
         if lines == 1:
             return SENTENCE_INSIDE_COST * inside, ()
+        if lines == 2:
+            return self._best_two_lines(a, b, inside)
         best: tuple[float, tuple[int, ...]] | None = None
         for breaks in itertools.combinations(range(a + 1, b), lines - 1):
             bounds = (a, *breaks, b)
@@ -184,8 +191,25 @@ class TokenLayout:
         assert best is not None, "first fit found a layout in this many lines, so one exists"
         return best
 
+    def _best_two_lines(self, a: int, b: int, inside: int) -> tuple[float, tuple[int, ...]]:
+        """:meth:`best` for two lines, the common case, in one pass over the break positions."""
+        limit = self.profile.max_chars_per_line
+        best_cost, best_break = math.inf, a + 1
+        for k in range(a + 1, b):
+            top, bottom = self.width(a, k), self.width(k, b)
+            if top > limit and k - a > 1:
+                break
+            if bottom > limit and b - k > 1:
+                continue
+            cost = self.costs[k] + _shape_cost((top, bottom), limit)
+            cost += SENTENCE_INSIDE_COST * (inside - self.sentence_ends[k] + self.sentence_ends[k - 1])
+            if cost < best_cost:
+                best_cost, best_break = cost, k
+        assert best_cost < math.inf, "first fit found a two-line layout, so one exists"
+        return best_cost, (best_break,)
 
-def _shape_cost(widths: list[float], limit: float) -> float:
+
+def _shape_cost(widths: Sequence[float], limit: float) -> float:
     """Unbalanced lines cost up to 3; a top line longer than the one below costs 0.5 more."""
     cost = 0.0
     for upper, lower in itertools.pairwise(widths):

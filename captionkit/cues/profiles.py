@@ -78,11 +78,13 @@ class Profile:
 
     def min_reading_time(self, lines: list[str]) -> float:
         """The shortest duration that keeps the cue within the reading-speed limits."""
-        needed = 0.0
-        if self.max_cps:
-            needed = self.reading_chars(lines) / self.max_cps
+        return self.reading_time(self.reading_chars(lines), self.word_count(lines))
+
+    def reading_time(self, chars: float, words: int) -> float:
+        """The shortest duration for ``chars`` characters (CPS) and ``words`` words (WPM)."""
+        needed = chars / self.max_cps if self.max_cps else 0.0
         if self.max_wpm and not self.unspaced:
-            needed = max(needed, self.word_count(lines) * 60.0 / self.max_wpm)
+            needed = max(needed, words * 60.0 / self.max_wpm)
         return needed
 
     def frame_rate(self, fps: float | None) -> float:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import itertools
 import math
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 from ..model import Cue, Track, Word
@@ -127,22 +127,16 @@ def group_words(words: Sequence[Word], profile: Profile, rules: TimingRules) -> 
     n = len(words)
     if not n:
         return []
-    tokens = [word_tokens(word, profile) for word in words]
-    layout = TokenLayout([token for pieces in tokens for token in pieces], profile)
-    token_starts = list(itertools.accumulate((len(pieces) for pieces in tokens), initial=0))
-    ins = [frame_ceil(word.start, rules.fps) for word in words]
-    outs = [frame_ceil(word.end, rules.fps) for word in words]
+    stream = _WordStream(words, profile, rules)
     best = [math.inf] * (n + 1)
     best[0] = 0.0
     choice: list[tuple[int, list[list[int]]]] = [(0, [])] * (n + 1)
     for i in range(n):
-        candidate = _CueCandidate(profile, words, tokens, ins, outs, i, rules.max_frames)
+        candidate = _CueCandidate(stream, i)
         for j in range(i + 1, n + 1):
             if not candidate.extend(j - 1):
                 break
-            cost = best[i] + _group_cost(candidate, j, profile, rules)
-            if len(candidate.runs) == 1 and token_starts[j] > token_starts[i]:
-                cost += layout.best(token_starts[i], token_starts[j])[0]
+            cost = best[i] + _group_cost(candidate, j)
             if cost < best[j]:
                 best[j] = cost
                 choice[j] = (i, [list(run) for run in candidate.runs])
@@ -152,14 +146,40 @@ def group_words(words: Sequence[Word], profile: Profile, rules: TimingRules) -> 
     j = n
     while j > 0:
         i, runs = choice[j]
-        groups.append(_make_group(runs, words, tokens, profile))
+        groups.append(_make_group(runs, stream))
         j = i
     return groups[::-1]
 
 
-def _make_group(runs: list[list[int]], words: list[Word], tokens: list[list[str]], profile: Profile) -> Group:
-    cue_words = [words[index] for run in runs for index in run]
-    run_tokens = [[token for index in run for token in tokens[index]] for run in runs]
+class _WordStream:
+    """What grouping needs of every word, computed once: tokens, widths, frames, word counts."""
+
+    def __init__(self, words: list[Word], profile: Profile, rules: TimingRules) -> None:
+        self.words = words
+        self.profile = profile
+        self.rules = rules
+        self.tokens = [word_tokens(word, profile) for word in words]
+        self.layout = TokenLayout([token for pieces in self.tokens for token in pieces], profile)
+        self.token_starts = list(itertools.accumulate((len(pieces) for pieces in self.tokens), initial=0))
+        self.separator = self.layout.separator_length
+        self.widths = [
+            self.layout.width(a, b) if b > a else 0.0 for a, b in itertools.pairwise(self.token_starts)
+        ]
+        self.word_counts = [len(WORD_TOKEN.findall(word.text)) for word in words]
+        self.ins = [frame_ceil(word.start, rules.fps) for word in words]
+        self.outs = [frame_ceil(word.end, rules.fps) for word in words]
+        self.dash_length = profile.line_length(profile.dash)
+        # The cost of a cue break before word k (k >= 1), judged with the two words before it.
+        self.break_costs = [0.0] + [
+            break_cost(words[k - 1].text, words[k].text, profile.language, words[k - 2].text if k > 1 else "")
+            for k in range(1, len(words))
+        ]
+
+
+def _make_group(runs: list[list[int]], stream: _WordStream) -> Group:
+    profile = stream.profile
+    cue_words = [stream.words[index] for run in runs for index in run]
+    run_tokens = [[token for index in run for token in stream.tokens[index]] for run in runs]
     if len(runs) == 2:
         return Group(cue_words, [profile.dash + join_tokens(part, profile) for part in run_tokens], None)
     lines = break_lines(run_tokens[0], profile)
@@ -168,89 +188,103 @@ def _make_group(runs: list[list[int]], words: list[Word], tokens: list[list[str]
     return Group(cue_words, lines, cue_words[0].speaker)
 
 
-@dataclass
-class _CueCandidate:
-    """The words i..j-1 as one cue, grown one word at a time while it keeps the hard rules."""
+class _Run:
+    """One speaker's words in a candidate cue: their width on one line and their line count."""
 
-    profile: Profile
-    words: list[Word]
-    tokens: list[list[str]]
-    ins: list[int]
-    outs: list[int]
-    first: int
-    max_frames: int
-    runs: list[list[int]] = field(default_factory=list)
-    filler: LineFiller | None = None
-    word_count: int = 0
-    must_end: bool = False
+    def __init__(self, stream: _WordStream) -> None:
+        self.stream = stream
+        self.indices: list[int] = []
+        self.width = 0.0
+        self.filler = LineFiller(stream.profile)
+
+    def add(self, index: int) -> None:
+        stream = self.stream
+        if stream.widths[index]:
+            self.width += (stream.separator if self.width else 0.0) + stream.widths[index]
+        for token in range(stream.token_starts[index], stream.token_starts[index + 1]):
+            self.filler.add(stream.layout.lengths[token])
+        self.indices.append(index)
+
+    @property
+    def dashed_width(self) -> float:
+        return self.stream.dash_length + self.width
+
+
+class _CueCandidate:
+    """The words ``first``.. as one cue, grown one word at a time while it keeps the hard rules."""
+
+    def __init__(self, stream: _WordStream, first: int) -> None:
+        self.stream = stream
+        self.first = first
+        self.runs: list[list[int]] = []
+        self.parts: list[_Run] = []
+        self.word_count = 0
+        self.must_end = False
 
     def extend(self, index: int) -> bool:
         """Add word ``index``; False when the cue cannot take it."""
-        word = self.words[index]
-        profile = self.profile
-        if index == self.first:
-            self.runs = [[index]]
-            self.filler = LineFiller(profile)
-            for token in self.tokens[index]:
-                self.filler.add(token)
-            self.word_count = len(WORD_TOKEN.findall(word.text))
+        stream, profile = self.stream, self.stream.profile
+        word = stream.words[index]
+        if index > self.first:
+            previous = stream.words[index - 1]
+            if word.kind == "sound" or word.start - previous.end >= profile.pause_break:
+                return False
+            if stream.outs[index] - stream.ins[self.first] > stream.rules.max_frames:
+                return False
+            if profile.max_words and self.word_count + stream.word_counts[index] > profile.max_words:
+                return False
+            if word.speaker != previous.speaker:
+                if len(self.parts) > 1 or not profile.dual_speakers or profile.max_lines < 2:
+                    return False
+                if self.parts[0].dashed_width > profile.max_chars_per_line:
+                    return False
+                self.parts.append(_Run(stream))
+                self.runs.append(self.parts[-1].indices)
+        else:
+            self.parts.append(_Run(stream))
+            self.runs.append(self.parts[-1].indices)
             self.must_end = word.kind == "sound"
+        self.word_count += stream.word_counts[index]
+        self.parts[-1].add(index)
+        if index == self.first:
             return True
-        previous = self.words[index - 1]
-        if word.kind == "sound" or word.start - previous.end >= profile.pause_break:
-            return False
-        if self.outs[index] - self.ins[self.first] > self.max_frames:
-            return False
-        self.word_count += len(WORD_TOKEN.findall(word.text))
-        if profile.max_words and self.word_count > profile.max_words:
-            return False
-        if word.speaker != previous.speaker:
-            if len(self.runs) > 1 or not profile.dual_speakers or profile.max_lines < 2:
-                return False
-            if not self._run_fits_dashed_line(self.runs[0]):
-                return False
-            self.runs.append([])
-        self.runs[-1].append(index)
-        if len(self.runs) == 2:
-            return self._run_fits_dashed_line(self.runs[1])
-        for token in self.tokens[index]:
-            if self.filler.add(token) > profile.max_lines:
-                return False
-        return True
-
-    def _run_tokens(self, run: list[int]) -> list[str]:
-        return [token for index in run for token in self.tokens[index]]
-
-    def _run_fits_dashed_line(self, run: list[int]) -> bool:
-        line = self.profile.dash + join_tokens(self._run_tokens(run), self.profile)
-        return self.profile.line_length(line) <= self.profile.max_chars_per_line
+        if len(self.parts) == 2:
+            return self.parts[1].dashed_width <= profile.max_chars_per_line
+        return self.parts[0].filler.lines <= profile.max_lines
 
     def reading_time(self) -> float:
         """The shortest time the cue's text can be read in (line breaks not counted, as lint counts)."""
-        if len(self.runs) == 2:
-            lines = [self.profile.dash + join_tokens(self._run_tokens(run), self.profile) for run in self.runs]
-            return self.profile.min_reading_time(lines)
-        text = join_tokens(self._run_tokens(self.runs[0]), self.profile)
-        breaks = (self.filler.lines - 1) * self.filler.separator_length
-        return self.profile.min_reading_time([text]) * (1 - breaks / max(1.0, self.profile.line_length(text)))
+        stream = self.stream
+        if len(self.parts) == 2:
+            chars = sum(part.dashed_width for part in self.parts)
+        else:
+            chars = self.parts[0].width - (self.parts[0].filler.lines - 1) * stream.separator
+        return stream.profile.reading_time(chars, self.word_count)
+
+    def layout_cost(self) -> float:
+        if len(self.parts) == 2:
+            return 0.0
+        stream = self.stream
+        a, b = stream.token_starts[self.first], stream.token_starts[self.runs[0][-1] + 1]
+        return stream.layout.best(a, b, self.parts[0].filler.lines)[0] if b > a else 0.0
 
 
-def _group_cost(candidate: _CueCandidate, end: int, profile: Profile, rules: TimingRules) -> float:
+def _group_cost(candidate: _CueCandidate, end: int) -> float:
     """The cost of making words ``candidate.first`` .. ``end - 1`` one cue (module docstring)."""
-    words, ins = candidate.words, candidate.ins
-    cost = CUE_COST + (DUAL_SPEAKER_COST if len(candidate.runs) == 2 else 0.0)
+    stream = candidate.stream
+    words, profile, rules = stream.words, stream.profile, stream.rules
+    cost = CUE_COST + (DUAL_SPEAKER_COST if len(candidate.runs) == 2 else 0.0) + candidate.layout_cost()
     if end < len(words):
         left, right = words[end - 1], words[end]
         if left.kind == right.kind == "speech" and left.speaker == right.speaker:
             pause = max(0.0, right.start - left.end)
             bonus = PAUSE_BONUS * min(1.0, pause / profile.pause_break)
-            before = words[end - 2].text if end - 2 >= candidate.first else ""
-            cost += max(0.0, CUE_BREAK_WEIGHT * break_cost(left.text, right.text, profile.language, before) - bonus)
-    start = ins[candidate.first]
+            cost += max(0.0, CUE_BREAK_WEIGHT * stream.break_costs[end] - bonus)
+    start = stream.ins[candidate.first]
     need = seconds_to_frames_up(max(profile.min_duration, candidate.reading_time()), rules.fps)
     room = rules.max_frames
     if end < len(words):
-        room = min(room, ins[end] - rules.gap_frames - start)
+        room = min(room, stream.ins[end] - rules.gap_frames - start)
     if need > room:
         cost += SHORTFALL_COST + SHORTFALL_SCALE * (need - max(room, 0)) / need
     return cost
