@@ -159,6 +159,13 @@ def test_a_profile_is_a_file(tmp_path):
     assert [v for v in lint_track(track, custom) if v.severity == "error"] == []
 
 
+def test_blank_words_are_left_out_and_nothing_else():
+    words = [Word("Hello", 0.0, 0.3), Word("", 0.3, 0.4), Word("  ", 2.0, 2.1), Word("there.", 0.4, 0.8)]
+    track = build_track(words)
+    assert [id(word) for word in track.words] == [id(words[0]), id(words[3])]
+    assert [cue.lines for cue in track.cues] == [["Hello there."]]
+
+
 def test_unknown_profile_is_a_one_line_error():
     with pytest.raises(CaptionkitError, match="unknown profile 'imax'.*netflix"):
         build_track([], profile="imax")

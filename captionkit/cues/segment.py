@@ -22,7 +22,8 @@ and social, the rate of most AI avatar video; 25 for broadcast). Pass the
 video's rate when captions go with a known video.
 
 Guarantees: cues are in order and never overlap (at least ``min_gap_frames``
-apart), every word is kept exactly once and in order, and a cue never starts
+apart), every word is kept exactly once and in order (a word whose text is
+blank has nothing to show and is left out), and a cue never starts
 before its first word except when shot-change snapping moves its in-time back
 onto a cut (less than half a second). Words of languages written without
 spaces are joined without them, and a word longer than a line is split across
@@ -79,7 +80,7 @@ def build_track(
     rules_profile = load_profile(profile, language)
     rate = rules_profile.frame_rate(fps)
     rules = TimingRules.from_profile(rules_profile, rate)
-    groups = group_words(words, rules_profile, rules)
+    groups = group_words([word for word in words if word.text.strip()], rules_profile, rules)
     spans = [_span(group, rules_profile, rules) for group in groups]
     cuts = [frame_nearest(time, rate) for time in shot_changes]
     cues = [
