@@ -6,7 +6,8 @@
    break, over every grouping that keeps the hard rules (at most ``max_lines``
    lines of ``max_chars_per_line``, at most ``max_duration`` of speech, at most
    ``max_words``; one speaker per cue, or two as a dual-speaker cue of one
-   dashed line each; a sound event such as ``[laughs]`` alone in its cue; no
+   dashed line each, holding whole utterances (from a sentence start or turn
+   to a sentence end or turn); a sound event such as ``[laughs]`` alone in its cue; no
    cue across a silence of ``pause_break`` or more). Among those it picks the
    cheapest: each cue costs a little, breaking mid-sentence costs more than at
    a comma, which costs more than at a sentence end (the scores of
@@ -41,7 +42,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..model import Cue, Track, Word
-from .linebreak import LineFiller, TokenLayout, break_cost, break_lines, join_tokens
+from .linebreak import SENTENCE_END, LineFiller, TokenLayout, break_cost, break_lines, join_tokens
 from .profiles import WORD_TOKEN, Profile, load_profile
 from .timing import Span, TimingRules, frame_ceil, frame_nearest, frame_time, seconds_to_frames_up, time_cues
 
@@ -50,8 +51,9 @@ CUE_COST = 3.0
 #: Extra cost of a dual-speaker cue over two single-speaker ones.
 DUAL_SPEAKER_COST = 2.0
 #: Cost of a cue that cannot be shown for as long as the rules need, plus a share scaled by the shortfall:
-#: lint reports such a cue (as unavoidable), so any grouping that avoids one is preferred.
-SHORTFALL_COST = 30.0
+#: a grouping that avoids one is preferred unless it needs clumsy breaks ("from | the length") for a
+#: shortfall of a frame or two.
+SHORTFALL_COST = 10.0
 SHORTFALL_SCALE = 60.0
 #: A cue break mid-sentence is worse than a line break at the same place by this factor.
 CUE_BREAK_WEIGHT = 2.0
@@ -137,6 +139,8 @@ def group_words(words: Sequence[Word], profile: Profile, rules: TimingRules) -> 
         for j in range(i + 1, n + 1):
             if not candidate.extend(j - 1):
                 break
+            if len(candidate.runs) == 2 and not stream.utterance_bounds[j]:
+                continue  # ... nor the start of one
             cost = best[i] + _group_cost(candidate, j)
             if cost < best[j]:
                 best[j] = cost
@@ -170,6 +174,14 @@ class _WordStream:
         self.ins = [frame_ceil(word.start, rules.fps) for word in words]
         self.outs = [frame_ceil(word.end, rules.fps) for word in words]
         self.dash_length = profile.line_length(profile.dash)
+        # Where an utterance starts or ends: a sentence end, a change of speaker, a sound, a long pause.
+        self.utterance_bounds = [True] + [
+            words[k - 1].text.endswith(SENTENCE_END)
+            or words[k - 1].speaker != words[k].speaker
+            or "sound" in (words[k - 1].kind, words[k].kind)
+            or words[k].start - words[k - 1].end >= profile.pause_break
+            for k in range(1, len(words))
+        ] + [True]
         # The cost of a cue break before word k (k >= 1), judged with the two words before it.
         self.break_costs = [0.0] + [
             break_cost(words[k - 1].text, words[k].text, profile.language, words[k - 2].text if k > 1 else "")
@@ -239,6 +251,8 @@ class _CueCandidate:
                     return False
                 if self.parts[0].dashed_width > profile.max_chars_per_line:
                     return False
+                if not stream.utterance_bounds[self.first]:
+                    return False  # a dual-speaker cue holds whole utterances, not the tail of a sentence
                 self.parts.append(_Run(stream))
                 self.runs.append(self.parts[-1].indices)
         else:
