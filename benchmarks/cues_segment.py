@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from captionkit.cues.linebreak import LineFiller, break_lines  # noqa: E402
 from captionkit.cues.profiles import load_profile  # noqa: E402
-from captionkit.cues.segment import Group, _span, build_track  # noqa: E402
+from captionkit.cues.segment import Group, build_track, span_of  # noqa: E402
 from captionkit.cues.timing import TimingRules, frame_time, time_cues  # noqa: E402
 from captionkit.engines import piper_tts  # noqa: E402
 from captionkit.lint import lint_track  # noqa: E402
@@ -81,7 +81,7 @@ def greedy_track(words: list[Word], profile_name: str) -> Track:
             filler = LineFiller(profile)
             filler.add(profile.line_length(word.text))
     made = [Group(group, break_lines([w.text for w in group], profile), group[0].speaker) for group in groups]
-    spans = [_span(group, profile, rules) for group in made]
+    spans = [span_of(group, profile, rules) for group in made]
     cues = [
         Cue(frame_time(a, rules.fps), frame_time(b, rules.fps), group.lines, group.speaker, group.words)
         for group, (a, b) in zip(made, time_cues(spans, rules))

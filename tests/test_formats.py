@@ -86,6 +86,16 @@ def test_vtt_keeps_speakers_as_voice_spans_and_escapes_text():
     assert "<v" not in vtt.dumps(track, speakers=False)
 
 
+def test_vtt_dual_speaker_cue_gets_a_voice_per_line():
+    words = [Word("Really?", 1.0, 1.4, speaker="Ann"), Word("Yes.", 1.6, 1.9, speaker="Bob")]
+    track = build_track(words)
+    assert track.cues[0].lines == ["-Really?", "-Yes."]
+    text = vtt.dumps(track)
+    assert "<v Ann>-Really?</v>\n<v Bob>-Yes.</v>\n" in text
+    cue = vtt.parse(text).cues[0]
+    assert cue.lines == ["-Really?", "-Yes."] and cue.speaker is None
+
+
 def test_vtt_reader_accepts_other_tools_output():
     text = (
         "WEBVTT - made elsewhere\n\nSTYLE\n::cue { color: yellow }\n\nNOTE a comment\n\n"

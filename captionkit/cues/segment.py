@@ -83,7 +83,7 @@ def build_track(
     rate = rules_profile.frame_rate(fps)
     rules = TimingRules.from_profile(rules_profile, rate)
     groups = group_words([word for word in words if word.text.strip()], rules_profile, rules)
-    spans = [_span(group, rules_profile, rules) for group in groups]
+    spans = [span_of(group, rules_profile, rules) for group in groups]
     cuts = [frame_nearest(time, rate) for time in shot_changes]
     cues = [
         Cue(
@@ -98,7 +98,7 @@ def build_track(
     return Track(cues=cues, language=language)
 
 
-def _span(group: Group, profile: Profile, rules: TimingRules) -> Span:
+def span_of(group: Group, profile: Profile, rules: TimingRules) -> Span:
     need = max(profile.min_duration, profile.min_reading_time(group.lines))
     return Span(
         speech_in=frame_ceil(group.words[0].start, rules.fps),

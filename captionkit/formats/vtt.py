@@ -2,8 +2,8 @@
 
 Written with a ``WEBVTT`` header (``Language:`` and ``Kind: captions`` header
 lines, as YouTube reads them), numbered cues, and a speaker's name as a
-``<v Name>`` voice span on single-speaker cues (``speakers=False`` leaves
-them out). Text is escaped (``&amp; &lt; &gt;``). Reading keeps cue order,
+``<v Name>`` voice span on single-speaker cues, one per line on dual-speaker
+cues (``speakers=False`` leaves them out). Text is escaped (``&amp; &lt; &gt;``). Reading keeps cue order,
 takes the speaker from the voice span, drops cue settings, ``NOTE``/``STYLE``/
 ``REGION`` blocks and markup, and unescapes entities, so the model holds plain
 text.
@@ -43,6 +43,8 @@ def dumps(track: Track, speakers: bool = True) -> str:
         lines = [_escape(line) for line in cue.lines if line.strip()]
         if speakers and cue.speaker and lines:
             lines[0] = f"<v {_escape(cue.speaker)}>{lines[0]}"
+        elif speakers and len(cue.speakers) == len(lines) == 2:  # a dual-speaker cue: one voice per line
+            lines = [f"<v {_escape(name)}>{line}</v>" for name, line in zip(cue.speakers, lines)]
         text = "".join(f"{line}\n" for line in lines)
         parts.append(f"{number}\n{timestamp(cue.start)} --> {timestamp(cue.end)}\n{text}")
     return "\n".join(parts)
@@ -68,14 +70,14 @@ def parse(text: str, language: str | None = None) -> Track:
             continue
         start, end = _seconds(*match.groups()[:4]), _seconds(*match.groups()[4:])
         payload = "\n".join(lines[1:])
-        voice = _VOICE.search(payload)
+        voices = {name.strip() for name in _VOICE.findall(payload)}
         plain = [html.unescape(_TAG.sub("", line)) for line in payload.split("\n")]
         cues.append(
             Cue(
                 start=start,
                 end=end,
                 lines=[line for line in plain if line.strip()],
-                speaker=html.unescape(voice.group(1).strip()) if voice else None,
+                speaker=html.unescape(voices.pop()) if len(voices) == 1 else None,
             )
         )
     return Track(cues=cues, language=language or (header_language.group(1) if header_language else "en"))
