@@ -54,11 +54,15 @@ def _summary(report) -> str:
     profile = report.profile
     rules = f"profile {profile.name} ({profile.language}, {report.fps:.3g} fps)"
     if not report.violations:
-        return f"{report.path}: {report.cue_count} cues, no violations under {rules}"
-    parts = [f"{len(report.errors)} errors"]
+        return f"{report.path}: {_count(report.cue_count, 'cue')}, no violations under {rules}"
+    parts = [_count(len(report.errors), "error")]
     if report.unavoidable:
         parts.append(f"{len(report.unavoidable)} unavoidable")
-    return f"{report.path}: {report.cue_count} cues, {', '.join(parts)} under {rules}"
+    return f"{report.path}: {_count(report.cue_count, 'cue')}, {', '.join(parts)} under {rules}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _clock(seconds: float) -> str:
