@@ -93,7 +93,7 @@ def test_social_profile_never_makes_dual_speaker_cues(dialogue_words):
     for cue in track.cues:
         assert len({word.speaker for word in cue.words}) == 1
         assert len(cue.lines) == 1 and len(cue.lines[0]) <= 20
-        assert len(cue.lines[0].split()) <= 4
+        assert len(cue.lines[0].split()) <= 3
 
 
 def test_sound_events_get_a_cue_of_their_own(dialogue_words):
