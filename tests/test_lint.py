@@ -11,7 +11,7 @@ from captionkit.formats import srt
 from captionkit.model import Cue, Track
 from tests.helpers import run_cli
 
-GOOD = [(1.00, 3.00, ["Hello there."]), (4.00, 6.00, ["How are you today?"]), (7.00, 9.00, ["Fine, thanks."])]
+GOOD = [(1.00, 3.00, ["Hello there."]), (4.00, 6.00, ["How about you?"]), (7.00, 9.00, ["Fine, thanks."])]
 
 
 def srt_text(cues) -> str:
@@ -28,9 +28,9 @@ def with_cue(index: int, start: float, end: float, lines: list[str], cues=GOOD) 
 BROKEN = {
     "empty": (srt_text(with_cue(1, 4.0, 6.0, [])), "netflix", 2),
     "out-of-order": (srt_text([GOOD[0], GOOD[2], GOOD[1]]), "netflix", 3),
-    "overlap": (srt_text(with_cue(1, 2.80, 6.0, ["How are you today?"])), "netflix", 2),
-    "gap": (srt_text(with_cue(1, 3.04, 6.0, ["How are you today?"])), "netflix", 2),
-    "unchained-gap": (srt_text(with_cue(1, 3.20, 6.0, ["How are you today?"])), "netflix", 2),
+    "overlap": (srt_text(with_cue(1, 2.80, 6.0, ["How about you?"])), "netflix", 2),
+    "gap": (srt_text(with_cue(1, 3.04, 6.0, ["How about you?"])), "netflix", 2),
+    "unchained-gap": (srt_text(with_cue(1, 3.20, 6.0, ["How about you?"])), "netflix", 2),
     "line-count": (srt_text(with_cue(0, 1.0, 3.0, ["Hello", "there", "friend."])), "netflix", 1),
     "line-length": (
         srt_text(with_cue(0, 1.0, 3.4, ["This line is a little longer than forty-two."])),
@@ -40,7 +40,7 @@ BROKEN = {
     "words-per-minute": (srt_text(with_cue(0, 1.0, 2.2, ["One two three four five six."])), "broadcast", 1),
     "word-count": (srt_text(with_cue(0, 1.0, 3.0, ["I am so very glad."])), "social", 1),
     "min-duration": (srt_text(with_cue(0, 1.0, 1.4, ["Hi."])), "netflix", 1),
-    "max-duration": (srt_text([(1.0, 8.2, ["Hello there."]), (9.0, 11.0, ["How are you today?"])]), "netflix", 1),
+    "max-duration": (srt_text([(1.0, 8.2, ["Hello there."]), (9.0, 11.0, ["How about you?"])]), "netflix", 1),
     "off-frame": (srt_text(with_cue(0, 1.01, 3.0, ["Hello there."])), "netflix", 1),
 }
 
