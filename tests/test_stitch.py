@@ -103,6 +103,22 @@ def test_normalising_path_merges_clips_of_different_sizes_and_frame_rates(twenty
     assert result.placements[2].audio_start is None  # a clip without sound: its silence is not "measured"
 
 
+def test_clips_with_different_audio_copy_the_video_and_encode_the_audio_once(twenty, tmp_path):
+    _, split, _, _, _ = twenty
+    pieces = split.plan.pieces[:2]
+    first = helpers.avatar_clip(tmp_path / "a.mp4", 45, split.directory / f"{pieces[0].name}.wav", helpers.PALETTE[0])
+    second = tmp_path / "b.mp4"  # the same video, but 44.1 kHz audio
+    helpers.run(["-f", "lavfi", "-i", f"color=c=0x3cb44b:s=160x90:r=30", "-i", str(split.directory / f"{pieces[1].name}.wav"),
+                 "-map", "0:v", "-map", "1:a", "-frames:v", "40", "-c:v", "libx264", "-preset", "ultrafast",
+                 "-pix_fmt", "yuv420p", "-c:a", "aac", "-ar", "44100", str(second)])
+    result = stitch([first, second], tmp_path / "out.mp4", write_captions=False,
+                    captions=[split.directory / f"{p.name}.srt" for p in pieces])
+    assert result.method == "stream copy"
+    assert "not copied: clip 2 has different AAC parameters" in result.reason
+    assert [round(p.video_start, 4) for p in result.placements] == [0.0, 1.5]
+    assert all(abs(p.av_offset) < 0.001 for p in result.placements)  # audio re-encoded once: sample exact
+
+
 def test_size_option_scales_and_pads(twenty, tmp_path):
     _, split, clips, _, _ = twenty
     short = [

@@ -45,6 +45,8 @@ MEASURE_RATE = 16000
 MEASURE_WINDOW = 4.0
 MEASURE_SEARCH = 0.5
 CAPTION_FORMATS = (".srt", ".vtt", ".ass")
+#: Words after each join whose median offset ``--verify`` reports (the aligner's own error is ~25 ms a word).
+VERIFY_WORDS = 9
 
 
 @dataclass(slots=True)
@@ -57,6 +59,7 @@ class Clip:
     video_start: float
     audio_start: float | None
     extradata: bytes | None
+    audio_extradata: bytes | None
 
     @property
     def video_duration(self) -> float:
@@ -83,14 +86,14 @@ class Placement:
 class JoinCheck:
     """A ``--verify`` result: how far the captions are from the re-aligned speech after one join."""
 
-    join: int  # 1 = the start of clip 2; len(clips) = the end of the video
+    name: str  # "join 1" (the start of clip 2) ... or "end"
     time: float
     offset: float | None  # captions minus speech, seconds (median over the first words after the join)
     words: int
 
     @property
     def label(self) -> str:
-        return f"join {self.join} ({self.time:.2f} s)"
+        return f"{self.name} ({self.time:.2f} s)"
 
 
 @dataclass(slots=True)
@@ -152,36 +155,21 @@ def stitch(
     else:
         targets = [max(1, round(clip.video_duration * fps)) for clip in inputs]
     copy, reason = _copy_decision(inputs, target_size, fps, targets, plan is not None)
-    with tempfile.TemporaryDirectory(prefix="captionkit-stitch-") as work:
-        args, filters, video_label = _video_inputs(inputs, targets, fps, target_size, copy, Path(work))
-        if plan is not None:
-            audio_args, audio_filters = _master_audio_graph(plan, plan_dir, 1 if copy else len(inputs), Path(work))
-        else:
-            if copy:  # the concat list is input 0; each clip is read again for its audio
-                audio_args = [arg for clip in inputs for arg in ("-i", str(clip.path))]
-                streams = list(range(1, len(inputs) + 1))
-            else:
-                audio_args, streams = [], list(range(len(inputs)))
-            audio_filters = _clip_audio_graph(inputs, targets, fps, streams)
-        video_codec = ["-c:v", "copy"] if copy else [
-            "-c:v", "libx264", "-crf", str(crf), "-preset", preset, "-pix_fmt", "yuv420p",
-        ]
-        with atomic_output(output) as temporary:
-            run_ffmpeg(
-                [
-                    *args, *audio_args, "-filter_complex", ";".join(filters + audio_filters),
-                    "-map", video_label, "-map", "[audio]",
-                    *video_codec, "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-movflags", "+faststart",
-                    str(temporary),
-                ],
-                what="stitching the clips",
-                duration=sum(targets) / float(fps),
-                progress_label="stitching",
-            )
+    audio_copy = copy and plan is None and _audio_copy_problem(inputs, output) is None
+    if audio_copy:
+        reason = reason.split(";")[0] + (
+            "; their AAC audio is copied too, each clip's encoder priming dropped and its length kept "
+            "within half an AAC frame of its video, so nothing drifts"
+        )
+        _remux(inputs, targets, fps, output)
+    else:
+        if copy and plan is None:
+            reason += f" (not copied: {_audio_copy_problem(inputs, output)})"
+        _merge(inputs, targets, fps, target_size, copy, plan, plan_dir, output, crf=crf, preset=preset)
     method = "stream copy" if copy else "re-encode"
     result = StitchResult(output, method, reason, target_size, Fraction(fps), [])
     result.placements = _measure(result, inputs, targets, plan, plan_dir)
-    result.warnings += _sync_warnings(result, plan)
+    result.warnings += _sync_warnings(result)
     result.track = _captions(result, inputs, plan, captions, model, profile)
     if write_captions and result.track is not None:
         result.caption_files = _write_captions(result.track, output, target_size, fps)
@@ -213,6 +201,7 @@ def _read_clip(path: Path) -> Clip:
         audio = container.streams.audio[0] if container.streams.audio else None
         frames = sum(1 for packet in container.demux(video) if packet.pts is not None and packet.size)
         extradata = bytes(video.codec_context.extradata) if video.codec_context.extradata else None
+        audio_extradata = bytes(audio.codec_context.extradata or b"") if audio is not None else None
         video_start = float(video.start_time * video.time_base) if video.start_time is not None else 0.0
         audio_start = (
             float(audio.start_time * audio.time_base) if audio is not None and audio.start_time is not None
@@ -220,7 +209,7 @@ def _read_clip(path: Path) -> Clip:
         )
     if frames == 0:
         raise MediaError(f"{path}: its video has no frames; check the clip")
-    return Clip(path, info, frames, video_start, audio_start, extradata)
+    return Clip(path, info, frames, video_start, audio_start, extradata, audio_extradata)
 
 
 def _copy_decision(
@@ -278,7 +267,137 @@ def _show(value) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Stream copy of video and audio (no encode at all)
+
+
+def _audio_copy_problem(clips: list[Clip], output: Path) -> str | None:
+    """Why the clips' audio cannot be stream-copied end to end, or None when it can."""
+    first = clips[0].info
+    if output.suffix.lower() not in (".mp4", ".mov", ".m4v"):
+        return f"copying audio is done for MP4/MOV output, not {output.suffix or 'no extension'}"
+    for index, clip in enumerate(clips, start=1):
+        info = clip.info
+        if not info.has_audio or info.audio_codec != "aac":
+            return f"clip {index} has {'no' if not info.has_audio else info.audio_codec} audio, not AAC"
+        if (info.sample_rate, info.channels) != (first.sample_rate, first.channels) or clip.audio_extradata != clips[0].audio_extradata:
+            return f"clip {index} has different AAC parameters"
+        if abs(clip.video_start) > 1e-6 or clip.audio_start is None or abs(clip.audio_start) > 1e-6:
+            return f"clip {index} does not start its video and audio at 0"
+    return None
+
+
+def _silent_aac_packet(template) -> "object":
+    """One AAC frame of silence with the clips' parameters, to fill a clip whose audio is shorter than its video."""
+    import av
+
+    encoder = av.CodecContext.create("aac", "w")
+    encoder.sample_rate = template.sample_rate
+    encoder.layout = template.layout
+    encoder.format = "fltp"
+    frame_size = 1024
+    packets = []
+    for index in range(8):
+        frame = av.AudioFrame.from_ndarray(
+            np.zeros((len(template.layout.channels), frame_size), np.float32), format="fltp", layout=template.layout.name
+        )
+        frame.sample_rate = template.sample_rate
+        frame.pts = index * frame_size
+        packets += encoder.encode(frame)
+    return packets[len(packets) // 2]
+
+
+def _remux(clips: list[Clip], targets: list[int], fps: Fraction, output: Path) -> None:
+    """Copy every clip's video and AAC audio packets into one file, without decoding.
+
+    Video packets move by whole frames. Audio packets are laid end to end:
+    each later clip's priming packets (before its time 0) are dropped, and
+    each clip contributes just as many AAC frames as keep the audio within
+    half a frame of where its video ends (dropping the tail of a clip whose
+    sound runs longer, adding silent frames to one whose sound is shorter),
+    so the error never accumulates across joins.
+    """
+    import av
+
+    with atomic_output(output) as temporary, av.open(str(temporary), "w", options={"movflags": "+faststart"}) as out:
+        with av.open(str(clips[0].path)) as first:
+            video_out = out.add_stream_from_template(first.streams.video[0])
+            audio_out = out.add_stream_from_template(first.streams.audio[0])
+            rate = first.streams.audio[0].codec_context.sample_rate
+            frame_size = first.streams.audio[0].codec_context.frame_size or 1024
+            silence = None
+        audio_cursor: int | None = None  # next audio pts, in samples
+        frames_before = 0
+        for index, (clip, frames) in enumerate(zip(clips, targets)):
+            offset = Fraction(frames_before, 1) / fps
+            audio_end = round((frames_before + frames) * rate / fps)
+            with av.open(str(clip.path)) as container:
+                video, audio = container.streams.video[0], container.streams.audio[0]
+                video_shift = round(offset / video.time_base)
+                for packet in container.demux(video, audio):
+                    if packet.dts is None or packet.size == 0:
+                        continue
+                    if packet.stream is video:
+                        packet.pts += video_shift
+                        packet.dts += video_shift
+                        packet.stream = video_out
+                        out.mux(packet)
+                        continue
+                    duration = frame_size  # every AAC frame decodes to this many samples, whatever the container says
+                    if packet.pts + duration <= 0 and index > 0:
+                        continue  # encoder priming of a later clip
+                    if audio_cursor is None:
+                        audio_cursor = packet.pts
+                    if audio_cursor + duration > audio_end + duration // 2:
+                        continue  # past this clip's video: its tail goes
+                    packet.pts = packet.dts = audio_cursor
+                    audio_cursor += duration
+                    packet.stream = audio_out
+                    out.mux(packet)
+                while audio_cursor is not None and audio_cursor + frame_size // 2 <= audio_end:
+                    silence = silence or _silent_aac_packet(audio.codec_context)
+                    filler = av.Packet(bytes(silence))
+                    filler.pts = filler.dts = audio_cursor
+                    filler.duration = frame_size
+                    filler.time_base = Fraction(1, rate)
+                    filler.stream = audio_out
+                    out.mux(filler)
+                    audio_cursor += frame_size
+            frames_before += frames
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # The ffmpeg graph
+
+
+def _merge(
+    clips: list[Clip], targets: list[int], fps: Fraction, size: tuple[int, int], copy: bool,
+    plan: Plan | None, plan_dir: Path | None, output: Path, *, crf: int, preset: str,
+) -> None:
+    """One ffmpeg run: the clips' video (copied or normalised) and the audio (master, or the clips'), encoded once."""
+    with tempfile.TemporaryDirectory(prefix="captionkit-stitch-") as work:
+        args, filters, video_label = _video_inputs(clips, targets, fps, size, copy, Path(work))
+        if plan is not None:
+            audio_args, audio_filters = _master_audio_graph(plan, plan_dir, 1 if copy else len(clips), Path(work))
+        elif copy:  # the concat list is input 0; each clip is opened again for its audio
+            audio_args = [arg for clip in clips for arg in ("-i", str(clip.path))]
+            audio_filters = _clip_audio_graph(clips, targets, fps, list(range(1, len(clips) + 1)))
+        else:
+            audio_args, audio_filters = [], _clip_audio_graph(clips, targets, fps, list(range(len(clips))))
+        video_codec = ["-c:v", "copy"] if copy else [
+            "-c:v", "libx264", "-crf", str(crf), "-preset", preset, "-pix_fmt", "yuv420p",
+        ]
+        with atomic_output(output) as temporary:
+            run_ffmpeg(
+                [
+                    *args, *audio_args, "-filter_complex", ";".join(filters + audio_filters),
+                    "-map", video_label, "-map", "[audio]",
+                    *video_codec, "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-movflags", "+faststart",
+                    str(temporary),
+                ],
+                what="stitching the clips",
+                duration=sum(targets) / float(fps),
+                progress_label="stitching",
+            )
 
 
 def _concat_entry(path: Path) -> str:
@@ -426,7 +545,7 @@ def _speech_window(audio: np.ndarray, start: float, limit: float) -> tuple[float
 
 
 def _measure(result: StitchResult, clips: list[Clip], targets: list[int], plan: Plan | None, plan_dir) -> list[Placement]:
-    """Each clip's first-frame time and sound start in the written output."""
+    """Each clip's first-frame time (from the output's frame timestamps) and sound start (by correlation)."""
     from ..media import load_audio
 
     frame_times = video_frame_times(result.output)
@@ -435,28 +554,28 @@ def _measure(result: StitchResult, clips: list[Clip], targets: list[int], plan: 
             f"the output has {len(frame_times)} frames where {sum(targets)} were expected; check the clips"
         )
     output_audio = load_audio(result.output, MEASURE_RATE)
-    master = load_audio(master_audio_inputs(plan, plan_dir)[0], MEASURE_RATE) if plan is not None else None
-    master_is_whole = plan is not None and len(master_audio_inputs(plan, plan_dir)) == 1
+    sources = master_audio_inputs(plan, plan_dir) if plan is not None else []
+    master = load_audio(sources[0], MEASURE_RATE) if len(sources) == 1 else None
     placements: list[Placement] = []
     position = 0
     for index, (clip, frames) in enumerate(zip(clips, targets)):
         nominal = float(position / result.fps)
         video_start = float(frame_times[position]) if position < len(frame_times) else nominal
-        if plan is not None:
+        # the reference sound, where its time `origin` should land in the output, and its end
+        if plan is not None and master is not None:
             piece = plan.pieces[index]
-            if master_is_whole:
-                reference_audio, origin = master, piece.start
-            else:
-                reference_audio, origin = load_audio(master_audio_inputs(plan, plan_dir)[index], MEASURE_RATE), 0.0
-            limit = origin + piece.duration
-            expected_origin = piece.start
+            reference, origin, expected, limit = master, piece.start, piece.start, piece.end
+        elif plan is not None:
+            piece = plan.pieces[index]
+            reference, origin, expected, limit = load_audio(sources[index], MEASURE_RATE), 0.0, piece.start, piece.duration
         else:
-            reference_audio = load_audio(clip.path, MEASURE_RATE) if clip.info.has_audio else np.zeros(0, np.float32)
-            origin, limit, expected_origin = 0.0, clip.info.duration, video_start
-        at, window = _speech_window(reference_audio, origin, limit)
-        found = locate(output_audio, window, expected_origin + (at - origin))
+            reference = load_audio(clip.path, MEASURE_RATE) if clip.info.has_audio else np.zeros(0, np.float32)
+            origin, expected, limit = 0.0, video_start, frames / float(result.fps)  # the part of it that is kept
+        at, window = _speech_window(reference, origin, limit)
+        found = locate(output_audio, window, expected + (at - origin))
         audio_start = None if found is None else found - (at - origin)
-        placements.append(Placement(clip.path, frames, frames - clip_frames_at(clip, result.fps), nominal, video_start, audio_start))
+        adjustment = frames - clip_frames_at(clip, result.fps)
+        placements.append(Placement(clip.path, frames, adjustment, nominal, video_start, audio_start))
         position += frames
     return placements
 
@@ -466,7 +585,7 @@ def clip_frames_at(clip: Clip, fps: Fraction) -> int:
     return clip.frames if clip.info.fps == fps else round(clip.video_duration * fps)
 
 
-def _sync_warnings(result: StitchResult, plan: Plan | None) -> list[str]:
+def _sync_warnings(result: StitchResult) -> list[str]:
     """A warning for every clip whose first frame is more than a frame from its sound."""
     warnings = []
     frame = result.frame_duration
@@ -569,13 +688,13 @@ def verify_joins(output: Path, track: Track, placements: list[Placement], *, mod
     checks = []
     for join in range(1, len(placements) + 1):
         if join < len(placements):
-            after = [pair for pair in pairs if pair[0] >= starts[join] - 0.001][:5]
-            time = starts[join]
+            name, time = f"join {join}", starts[join]
+            near = [pair for pair in pairs if pair[0] >= time - 0.001][:VERIFY_WORDS]
         else:
-            after = pairs[-5:]
-            time = pairs[-1][0] if pairs else starts[-1]
-        offsets = [caption - speech for caption, speech in after]
-        checks.append(JoinCheck(join, time, statistics.median(offsets) if offsets else None, len(offsets)))
+            near = pairs[-VERIFY_WORDS:]
+            name, time = "end", near[0][0] if near else starts[-1]
+        offsets = [caption - speech for caption, speech in near]
+        checks.append(JoinCheck(name, time, statistics.median(offsets) if offsets else None, len(offsets)))
     return checks
 
 

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
                 for p in result.placements
             ],
             "joins": [
-                {"join": c.join, "time": round(c.time, 3), "offset": None if c.offset is None else round(c.offset, 4), "words": c.words}
+                {"at": c.name, "time": round(c.time, 3), "offset": None if c.offset is None else round(c.offset, 4), "words": c.words}
                 for c in result.joins
             ],
             "warnings": result.warnings,
@@ -85,8 +85,7 @@ def run(args: argparse.Namespace) -> int:
             status = "not measured" if check.offset is None else (
                 f"{check.offset * 1000:+6.1f} ms " + ("ok" if abs(check.offset) <= frame else "OFF")
             )
-            name = "end" if check.join == len(result.placements) else f"join {check.join}"
-            print(f"  verify {name:>8} at {check.time:8.2f} s: {status}")
+            print(f"  verify {check.name:>8} at {check.time:8.2f} s: {status}")
         for warning in result.warnings:
             print(f"warning: {warning}")
         print(f"wrote {result.output}" + "".join(f", {path.name}" for path in result.caption_files))
