@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -58,6 +59,7 @@ KINDS = {
     "reading-speed": "more characters per second than max_cps",
     "words-per-minute": "more words per minute than max_wpm",
     "word-count": "more words than max_words",
+    "dialogue-dash": "a dual-speaker cue without one dashed line per speaker, or the wrong dash style",
     "min-duration": "shorter than min_duration",
     "max-duration": "longer than max_duration",
     "off-frame": "a time not on a frame boundary",
@@ -65,6 +67,9 @@ KINDS = {
 
 #: Times within a millisecond count as equal (SRT and VTT keep milliseconds).
 TOLERANCE = 0.001
+
+#: A line that opens with a hyphen (not "--" or a negative number) is a speaker's line in a dialogue.
+DIALOGUE_DASH = re.compile(r"-(?![-\d])")
 
 ERROR = "error"
 UNAVOIDABLE = "unavoidable"
@@ -302,10 +307,25 @@ class _Checker:
                 single_word = len(line.split()) == 1 and (not profile.unspaced or len(cue.words) == 1)
                 self.add(number, cue, "line-length", f"line {line_number} is {length:g} characters, over "
                          f"{profile.max_chars_per_line:g}: {line!r}", single_word)
+        self.check_dialogue_dashes(number, cue, lines)
         if profile.max_words and not profile.unspaced:
             words = sum(len(WORD_TOKEN.findall(line)) for line in lines)
             if words > profile.max_words:
                 self.add(number, cue, "word-count", f"{words} words, over {profile.max_words}")
+
+    def check_dialogue_dashes(self, number: int, cue: Cue, lines: list[str]) -> None:
+        """Dual-speaker cues: exactly two lines, each starting with the language's dash (en "-Text", fr "- Text")."""
+        dashed = [line for line in lines if DIALOGUE_DASH.match(line)]
+        if not dashed:
+            return
+        if len(dashed) != len(lines) or len(lines) != 2:
+            self.add(number, cue, "dialogue-dash", f"{len(dashed)} of {len(lines)} lines start with a dash: a "
+                     "dual-speaker cue has two lines, one per speaker, each with a dash")
+        wanted = self.profile.dash
+        wrong = [line for line in dashed if not line.startswith(wanted) or line.startswith(wanted + " ")]
+        if wrong:
+            self.add(number, cue, "dialogue-dash", f"dialogue lines start {wanted + 'Text'!r} in "
+                     f"{self.profile.language}, not {wrong[0][:12]!r}")
 
     # -- duration and reading speed ------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ BROKEN = {
     "min-duration": (srt_text(with_cue(0, 1.0, 1.4, ["Hi."])), "netflix", 1),
     "max-duration": (srt_text([(1.0, 8.2, ["Hello there."]), (9.0, 11.0, ["How about you?"])]), "netflix", 1),
     "off-frame": (srt_text(with_cue(0, 1.01, 3.0, ["Hello there."])), "netflix", 1),
+    "dialogue-dash": (srt_text(with_cue(2, 7.0, 9.0, ["- Fine, thanks.", "- Good."])), "netflix", 3),
 }
 
 
@@ -108,6 +109,24 @@ def test_unavoidable_reading_speed_becomes_an_error_when_the_cue_could_last_long
     assert [v.severity for v in lint_track(fast, "netflix", 25)] == ["unavoidable"]
     fast.cues[1] = Cue(3.0, 4.0, ["Fine."])
     assert [v.severity for v in lint_track(fast, "netflix", 25)] == ["error"]
+
+
+@pytest.mark.parametrize(
+    "lines, language, problems",
+    [
+        (["-Fine, thanks.", "-Good."], "en", 0),
+        (["- Bien, merci.", "- Bon."], "fr", 0),
+        (["-Bien, merci.", "-Bon."], "fr", 1),
+        (["-Fine, thanks.", "Good."], "en", 1),
+        (["-Fine.", "-Good.", "-Yes."], "en", 1),  # a dual-speaker cue has two lines
+        (["-5 degrees outside.", "Brr."], "en", 0),
+    ],
+)
+def test_dialogue_dashes(lines, language, problems):
+    track = Track([Cue(1.0, 3.0, lines)], language)
+    kinds = [v.kind for v in lint_track(track, "netflix", 25)]
+    assert kinds.count("dialogue-dash") == problems
+    assert ("line-count" in kinds) == (len(lines) > 2)
 
 
 def test_frame_rate_decides_frame_rules(tmp_path):
