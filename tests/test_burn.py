@@ -167,3 +167,33 @@ def test_bad_inputs_are_one_line_errors(black_video, tmp_path):
     assert_one_line_error(run_cli("burn", black_video, subs, "-o", tmp_path / "o.mp4", "--crf", "80"), "--crf")
     assert_one_line_error(run_cli("burn", subs, subs, "-o", tmp_path / "o.mp4"), "no audio or video stream")
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_a_rotated_phone_video_is_captioned_upright(tmp_path):
+    landscape = make_video(tmp_path / "stored.mp4", 1.0, size=(320, 180), fps=FPS, source="black")
+    rotated = tmp_path / "rotated.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-display_rotation", "90", "-i", str(landscape), "-c", "copy",
+                    str(rotated)], check=True)
+    out = burn(rotated, Track([Cue(0.0, 1.0, ["Upright"])]), tmp_path / "out.mp4", preset="ultrafast",
+               progress=False)
+    shown = frames(out)[10][1]
+    assert shown.shape[:2] == (320, 180), "shown as the phone recorded it: 180 wide, 320 tall"
+    rows = np.nonzero((shown.max(axis=2) > 100).any(axis=1))[0]
+    assert rows.min() > 320 * 0.7, "the caption sits at the bottom of the upright picture"
+
+
+def test_burn_command_restyles_an_srt_at_the_video_resolution(vertical_video, tmp_path):
+    import json
+
+    subs = tmp_path / "talk.srt"
+    subs.write_text("1\n00:00:00,400 --> 00:00:02,000\nThese words come from an SRT file\n", encoding="utf-8")
+    out = tmp_path / "social.mp4"
+    result = run_cli("burn", vertical_video, subs, "--style", "social", "--preset", "ultrafast", "-o", out, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["output"] == str(out)
+    frame = dict((round(t * FPS), image) for t, image in frames(out))[round(0.5 * FPS)]
+    lit = frame.max(axis=2) > 120
+    rows, columns = np.nonzero(lit.any(axis=1))[0], np.nonzero(lit.any(axis=0))[0]
+    assert rows.min() > 640 * 0.6 and rows.max() < 640 * 0.8
+    assert columns.min() > 360 * 0.07 - 2 and columns.max() < 360 * 0.91 + 2
+    assert (np.ptp(rows)) > 640 * 0.03, "large text, not a 384x288 canvas scaled down"

@@ -81,7 +81,8 @@ def burn(
         extra_fonts: Path | None = None
         if isinstance(captions, Track):
             resolved_style = load_style(style)
-            document = to_ass(captions, size=(info.width, info.height), style=resolved_style, fps=info.fps,
+            size = displayed_size(source, info.width, info.height)
+            document = to_ass(captions, size=size, style=resolved_style, fps=info.fps,
                               speaker_names=speaker_names)
             subtitle_file.write_text(document.to_string("ass"), encoding="utf-8")
             extra_fonts = resolved_style.fonts_dir
@@ -176,6 +177,18 @@ def video_colour(path: Path) -> VideoColour:
         }
         time_scale = stream.time_base.denominator if stream.time_base else None
         return VideoColour(pixel_format=context.pix_fmt or "yuv420p", time_scale=time_scale, **names)
+
+
+def displayed_size(path: Path, width: int, height: int) -> tuple[int, int]:
+    """The frame size as shown (and as ffmpeg filters see it): swapped for a video rotated by 90 or 270 degrees."""
+    import av
+
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            if round(getattr(frame, "rotation", 0) or 0) % 180 == 90:
+                return height, width
+            break
+    return width, height
 
 
 def _colour_name(value, names: dict[int, str]) -> str | None:

@@ -17,7 +17,7 @@ from ..errors import CaptionkitError, MediaError
 from ..files import atomic_output
 from ..media import probe, run_ffmpeg
 from ..model import Track
-from .burn import ass_filter, isolated_font_environment
+from .burn import ass_filter, displayed_size, isolated_font_environment
 from .styles import aspect_of, fonts_dir, load_style
 
 #: Width of one tile in the sheet, by the video's aspect (smaller videos keep their own width).
@@ -49,12 +49,13 @@ def preview(
     if not info.has_video or not info.width or not info.height:
         raise MediaError(f"{source}: has no video stream to preview captions on; give a video file")
     resolved = load_style(style)
+    size = displayed_size(source, info.width, info.height)
     with tempfile.TemporaryDirectory(prefix="captionkit-preview-") as work:
         work_dir = Path(work)
         if isinstance(captions, Track):
             track = captions
             subtitles = work_dir / "captions.ass"
-            document = to_ass(track, size=(info.width, info.height), style=resolved, fps=info.fps,
+            document = to_ass(track, size=size, style=resolved, fps=info.fps,
                               speaker_names=speaker_names)
             subtitles.write_text(document.to_string("ass"), encoding="utf-8")
         else:
@@ -77,8 +78,8 @@ def preview(
                 what="rendering a preview frame", env=environment,
             )
             tiles.append((cue_number, seconds, Image.open(frame).convert("RGB")))
-        sheet = contact_sheet(tiles, aspect_of((info.width, info.height)), columns=columns, tile_width=tile_width,
-                              title=title or f"{source.name}  ·  style: {resolved.name}  ·  {info.width}x{info.height}")
+        sheet = contact_sheet(tiles, aspect_of(size), columns=columns, tile_width=tile_width,
+                              title=title or f"{source.name}  ·  style: {resolved.name}  ·  {size[0]}x{size[1]}")
         with atomic_output(out) as temporary:
             sheet.save(temporary, format="PNG", optimize=True)
     return Path(out)
