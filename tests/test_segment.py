@@ -88,6 +88,13 @@ def test_speaker_changes_break_cues_or_make_a_dual_speaker_cue(dialogue_words):
             assert cue.speaker == cue.words[0].speaker
 
 
+def test_dual_speaker_dash_follows_the_language():
+    words = [Word("Vraiment ?", 1.0, 1.5, speaker="A"), Word("Oui.", 1.7, 2.0, speaker="B")]
+    track = build_track(words, profile="netflix", language="fr")
+    assert track.cues[0].lines == ["- Vraiment ?", "- Oui."]
+    assert lint_track(track, "netflix") == []
+
+
 def test_social_profile_never_makes_dual_speaker_cues(dialogue_words):
     track = build_track(dialogue_words, profile="social")
     for cue in track.cues:
