@@ -29,14 +29,21 @@ import numpy as np
 
 from ..model import Word
 
+_HAS_CONTENT = re.compile(r"\w", re.UNICODE)
+_ENDS_CLAUSE = re.compile(r"[.,;:!?…。，、！？\-–—]['\"”’»)\]]*$")
+
 #: Energy frames.
 FRAME_SECONDS = 0.01
 WINDOW_SECONDS = 0.025
 #: Whisper's cross-attention lag on word starts and ends (measured, see the benchmark).
 START_LAG_SECONDS = 0.03
 END_LAG_SECONDS = 0.03
-#: How far a boundary may move onto the speech around it.
-SNAP_REACH_SECONDS = 0.25
+#: A silence this long is a pause between words (shorter ones are stop consonants).
+PAUSE_SECONDS = 0.15
+#: How far from a pause the attention may have put the word boundary that belongs there.
+PAUSE_REACH_SECONDS = 0.8
+#: A boundary after punctuation counts as this much nearer to a pause.
+PUNCTUATION_BONUS_SECONDS = 0.25
 #: Below the speech level by this much is silence.
 SILENCE_BELOW_SPEECH_DB = 35.0
 #: A pause long enough to cut the audio for the second aligner.
@@ -62,19 +69,19 @@ def refine_words(
 ) -> list[Word]:
     """Refined copies of ``words`` (Whisper-timed, in order) against ``audio`` (mono float32).
 
-    ``method`` is ``"best"`` (energy snapping, then the English acoustic
-    aligner where available), ``"energy"`` (language-independent only) or
+    ``method`` is ``"best"`` (the English acoustic aligner where available,
+    energy snapping elsewhere), ``"energy"`` (language-independent only) or
     ``"none"``. ``language`` is the words' language code.
     Sound cues (``kind="sound"``) and punctuation-only words are carried along.
     """
-    refined = [replace(word) for word in words]
-    if method == "none" or not refined:
-        return refined
+    if method == "none" or not words:
+        return [replace(word) for word in words]
+    lagged = remove_lag(words)
     speech = speech_mask(audio, sample_rate)
-    refined = snap_to_energy(refined, speech)
+    snapped = snap_to_energy(remove_lag(words), speech)
     if method == "best" and _is_english(language) and sphinx_available():
-        refined = sphinx_realign(refined, audio, sample_rate, speech)
-    return _ordered(refined)
+        return _ordered(sphinx_realign(lagged, snapped, audio, sample_rate, speech))
+    return _ordered(snapped)
 
 
 # -- language-independent: lag and energy -----------------------------------------------------
@@ -98,32 +105,62 @@ def speech_mask(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     return level > threshold
 
 
+def remove_lag(words: list[Word]) -> list[Word]:
+    """Copies of ``words`` moved earlier by the attention's measured lag."""
+    return [
+        replace(word, start=max(0.0, word.start - START_LAG_SECONDS), end=max(0.0, word.start - START_LAG_SECONDS, word.end - END_LAG_SECONDS))
+        for word in words
+    ]
+
+
 def snap_to_energy(words: list[Word], speech: np.ndarray) -> list[Word]:
-    """Remove the attention lag, then keep word boundaries off silence."""
-    reach = int(round(SNAP_REACH_SECONDS / FRAME_SECONDS))
-    last = len(speech) - 1
-    for word in words:
-        word.start = max(0.0, word.start - START_LAG_SECONDS)
-        word.end = max(word.start, word.end - END_LAG_SECONDS)
-        if last < 0 or not _HAS_CONTENT.search(word.text) or word.kind != "speech":
+    """Put the word boundaries at the audio's pauses onto the pauses.
+
+    Each pause is given to the word boundary the attention placed nearest to
+    it (a boundary after punctuation is preferred: sentences and clauses are
+    where speakers pause), in order; the word before it then ends where the
+    pause begins and the word after it starts where the pause ends. A word
+    that still starts or ends inside a pause is moved onto the speech.
+    """
+    spoken = [i for i, word in enumerate(words) if word.kind == "speech" and _HAS_CONTENT.search(word.text)]
+    if not spoken or len(speech) == 0:
+        return words
+    pauses = _silences(speech, PAUSE_SECONDS)
+    next_boundary = 0
+    audio_end = len(speech) * FRAME_SECONDS
+    for begin, end in pauses:
+        if begin <= 0.0 or end >= audio_end:
+            continue  # lead-in or tail silence: no boundary between two words there
+        centre = (begin + end) / 2
+        best, best_cost = None, PAUSE_REACH_SECONDS
+        for k in range(next_boundary, len(spoken) - 1):
+            before, after = words[spoken[k]], words[spoken[k + 1]]
+            boundary = (before.end + after.start) / 2
+            if boundary - centre > PAUSE_REACH_SECONDS + PUNCTUATION_BONUS_SECONDS:
+                break
+            cost = abs(boundary - centre) - (PUNCTUATION_BONUS_SECONDS if _ENDS_CLAUSE.search(before.text) else 0.0)
+            if cost < best_cost:
+                best, best_cost = k, cost
+        if best is None:
             continue
-        first_frame = min(last, int(round(word.start / FRAME_SECONDS)))
-        end_frame = min(last, int(round(word.end / FRAME_SECONDS)))
-        if not speech[first_frame]:
-            onset = _next_true(speech, first_frame, min(last, end_frame))
-            if onset is not None:
-                word.start = onset * FRAME_SECONDS
-        elif first_frame > 0:
-            # speech here: if it started shortly before (after a pause), start with it
-            previous_silence = _previous_false(speech, first_frame, max(0, first_frame - reach // 2))
-            if previous_silence is not None:
-                word.start = (previous_silence + 1) * FRAME_SECONDS
-        start_frame = int(round(word.start / FRAME_SECONDS))
-        if not speech[end_frame]:
-            offset = _previous_true(speech, end_frame, max(start_frame, end_frame - 3 * reach))
-            if offset is not None:
-                word.end = (offset + 1) * FRAME_SECONDS
-        word.end = max(word.end, word.start)
+        before, after = words[spoken[best]], words[spoken[best + 1]]
+        before.end = begin
+        before.start = min(before.start, max(0.0, begin - MIN_WORD_SECONDS))
+        after.start = end
+        after.end = max(after.end, end + MIN_WORD_SECONDS)
+        next_boundary = best + 1
+    return _off_pauses(words, spoken, pauses)
+
+
+def _off_pauses(words: list[Word], spoken: list[int], pauses: list[tuple[float, float]]) -> list[Word]:
+    """Starts inside a pause move to its end, ends inside a pause move to its start."""
+    for index in spoken:
+        word = words[index]
+        for begin, end in pauses:
+            if begin <= word.start < end and word.end > end:
+                word.start = end
+            if begin < word.end <= end and word.start < begin:
+                word.end = begin
     return words
 
 
@@ -144,7 +181,6 @@ def _previous_false(mask: np.ndarray, begin: int, end: int) -> int | None:
 
 # -- English: a second, acoustic aligner --------------------------------------------------------
 
-_HAS_CONTENT = re.compile(r"\w", re.UNICODE)
 _SPHINX_WORD = re.compile(r"[^a-z']")
 _LETTER_PHONES = [
     ("tch", "CH"), ("sch", "S K"), ("th", "TH"), ("sh", "SH"), ("ch", "CH"), ("ph", "F"), ("ng", "NG"),
@@ -177,11 +213,19 @@ def _sphinx_decoder():
     return Decoder(lm=None, loglevel="FATAL")
 
 
-def sphinx_realign(words: list[Word], audio: np.ndarray, sample_rate: int, speech: np.ndarray) -> list[Word]:
-    """Re-time each stretch of spoken words with pocketsphinx; keep the given times where it cannot."""
+def sphinx_realign(
+    planned: list[Word], fallback: list[Word], audio: np.ndarray, sample_rate: int, speech: np.ndarray
+) -> list[Word]:
+    """Re-time each stretch of spoken words with pocketsphinx.
+
+    The stretches are cut using ``planned`` (the lag-corrected attention
+    times); a stretch pocketsphinx cannot align keeps its ``fallback`` times.
+    Returns ``fallback`` with the re-timed words written into it.
+    """
+    words = fallback
     duration = len(audio) / sample_rate
-    spoken = [i for i, word in enumerate(words) if word.kind == "speech" and _HAS_CONTENT.search(word.text)]
-    stretches = _stretches(words, spoken, _silences(speech), duration)
+    spoken = [i for i, word in enumerate(planned) if word.kind == "speech" and _HAS_CONTENT.search(word.text)]
+    stretches = _stretches(planned, spoken, _silences(speech, STRETCH_PAUSE_SECONDS), duration)
     position = 0
     while position < len(stretches):
         stretch, begin, finish = stretches[position]
@@ -202,13 +246,13 @@ def sphinx_realign(words: list[Word], audio: np.ndarray, sample_rate: int, speec
     return words
 
 
-def _silences(speech: np.ndarray) -> list[tuple[float, float]]:
-    """(start, end) of every pause of at least ``STRETCH_PAUSE_SECONDS``."""
+def _silences(speech: np.ndarray, shortest: float = 0.25) -> list[tuple[float, float]]:
+    """(start, end) of every pause of at least ``shortest`` seconds."""
     runs: list[tuple[float, float]] = []
     padded = np.concatenate([[True], speech, [True]])
     changes = np.flatnonzero(np.diff(padded.astype(np.int8)))
     for begin, end in zip(changes[::2], changes[1::2]):
-        if (end - begin) * FRAME_SECONDS >= STRETCH_PAUSE_SECONDS:
+        if (end - begin) * FRAME_SECONDS >= shortest:
             runs.append((begin * FRAME_SECONDS, end * FRAME_SECONDS))
     return runs
 
@@ -225,7 +269,7 @@ def _stretches(
     stretches: list[tuple[list[int], float, float]] = []
     current: list[int] = []
     begin = 0.0
-    centres = [(a + b) / 2 for a, b in silences]
+    centres = [(a + b) / 2 for a, b in silences if a > 0.0 and b < duration]  # not lead-in or tail
     for position, index in enumerate(spoken):
         current.append(index)
         following = spoken[position + 1] if position + 1 < len(spoken) else None
