@@ -76,7 +76,7 @@ def check_track(words, track, profile, fps, language):
         assert errors == [], module.__name__
 
 
-SETTINGS = settings(max_examples=int(__import__("os").environ.get("CK_EXAMPLES", 60)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=int(__import__("os").environ.get("CK_EXAMPLES", 150)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.mark.parametrize("profile", available_profiles())
