@@ -1,8 +1,11 @@
-"""Property tests: random timed word streams through every profile give cues that lint clean."""
+"""Property tests: random timed word streams through every profile give cues that lint clean.
+
+``CK_EXAMPLES=2000 python -m pytest tests/test_cues_properties.py`` searches harder (default 150 per test).
+"""
 
 from __future__ import annotations
 
-import math
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -76,7 +79,9 @@ def check_track(words, track, profile, fps, language):
         assert errors == [], module.__name__
 
 
-SETTINGS = settings(max_examples=int(__import__("os").environ.get("CK_EXAMPLES", 150)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("CK_EXAMPLES", 150)), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @pytest.mark.parametrize("profile", available_profiles())
