@@ -137,8 +137,8 @@ def test_text_is_escaped_and_other_scripts_use_the_bundled_fonts():
     text = to_ass(Track([cue]), size=(640, 360), fps=30).events[0].text
     assert "\\{not a tag\\}" in text
     assert text.count("\\N") == 1, "a backslash in the text must not become a line break"
-    assert "{\\fnNoto Sans Arabic}مرحبا{\\fnNoto Sans}" in text
-    assert "{\\fnNoto Sans Hebrew}שלום{\\fnNoto Sans}" in text
+    assert "{\\fnNoto Sans Arabic\\fscx155\\fscy155}مرحبا{\\fnNoto Sans\\fscx100\\fscy100}" in text
+    assert "{\\fnNoto Sans Hebrew\\fscx100\\fscy100}שלום{\\fnNoto Sans\\fscx100\\fscy100}" in text
     assert "Ελληνικά" in text
 
 
@@ -189,3 +189,16 @@ def test_a_dialogue_cue_broken_again_keeps_each_speaker_on_their_own_caption():
     colours = [re.search(r"\\1c(&H[0-9A-F]+&)", e.text).group(1) for e in document.events]
     assert len(set(colours)) == 2
     assert document.events[1].start == FrameClock(30).centiseconds(second.words[0].start) * 10
+
+
+def test_lines_are_broken_after_punctuation_and_before_conjunctions():
+    from captionkit.render.layout import Token, weak_endings, wrap_tokens
+
+    def wrap(text: str, width: int) -> list[str]:
+        lines = wrap_tokens([Token(t) for t in text.split()], width, 2, " ", weak_endings("en"))
+        return [" ".join(token.text for token in line) for line in lines]
+
+    assert wrap("Hi, I'm Joe, and welcome to captionkit.", 26) == ["Hi, I'm Joe,", "and welcome to captionkit."]
+    lines = wrap("The captions follow the script and the timing", 30)
+    assert len(lines) == 2 and max(map(len, lines)) <= 25, "balanced, not a full line and a stub"
+    assert not lines[0].lower().endswith((" and", " the")), "no line ends on a conjunction or an article"

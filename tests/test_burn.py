@@ -15,7 +15,7 @@ from captionkit.model import Cue, Track
 from captionkit.render.burn import (
     ass_filter, burn, burn_arguments, isolated_font_environment, video_colour,
 )
-from captionkit.render.styles import fonts_dir, load_style, resolve
+from captionkit.render.styles import LINE_HEIGHT_EM, fonts_dir, load_style, resolve
 from helpers import assert_one_line_error, run_cli
 from render_helpers import audio_packets, changed_box, frames, timed_cue
 
@@ -196,4 +196,6 @@ def test_burn_command_restyles_an_srt_at_the_video_resolution(vertical_video, tm
     rows, columns = np.nonzero(lit.any(axis=1))[0], np.nonzero(lit.any(axis=0))[0]
     assert rows.min() > 640 * 0.6 and rows.max() < 640 * 0.8
     assert columns.min() > 360 * 0.07 - 2 and columns.max() < 360 * 0.91 + 2
-    assert (np.ptp(rows)) > 640 * 0.03, "large text, not a 384x288 canvas scaled down"
+    metrics = resolve(load_style("social"), (360, 640))
+    cap_height = metrics.font_size / LINE_HEIGHT_EM * 0.714  # Noto Sans capitals are 0.714 em tall
+    assert abs((np.ptp(rows) + 1) - cap_height) <= 2, "letters sized for this video's own canvas"

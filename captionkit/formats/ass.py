@@ -286,19 +286,23 @@ def _escape(text: str) -> str:
 
 
 def _markup_text(text: str, family: str) -> str:
-    """Escape ``text`` and switch to the bundled Arabic or Hebrew font for runs of those scripts."""
+    """Escape ``text`` and switch to the bundled Arabic or Hebrew font (at the main font's em) for their runs."""
     out: list[str] = []
     current: str | None = None
     for char in text:
         script = script_of(char)
-        if script is None and not char.isalpha():
+        if script is None and not char.isalnum():
             script = current
         if script != current:
-            out.append("{\\fn" + (SCRIPT_FONTS[script] if script else family) + "}")
+            if script:
+                name, scale = SCRIPT_FONTS[script]
+                out.append(f"{{\\fn{name}\\fscx{scale}\\fscy{scale}}}")
+            else:
+                out.append(f"{{\\fn{family}\\fscx100\\fscy100}}")
             current = script
         out.append(_escape(char))
     if current is not None:
-        out.append("{\\fn" + family + "}")
+        out.append(f"{{\\fn{family}\\fscx100\\fscy100}}")
     return "".join(out)
 
 

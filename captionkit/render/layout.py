@@ -58,14 +58,15 @@ def layout_cues(
 ) -> list[Block]:
     """Re-cut ``track`` into blocks of at most ``max_lines`` lines of ``max_chars`` (and ``max_words``)."""
     separator = word_separator(track.language)
+    weak = weak_endings(track.language)
     blocks: list[Block] = []
     for cue in track.cues:
         words, estimated = cue_words(cue, separator)
         if max_words and separator:
             groups = chunk_words(words, max_words=max_words, max_chars=max_chars, language=track.language)
-            blocks.extend(_chunk_blocks(cue, groups, separator, max_chars, max_lines, estimated))
+            blocks.extend(_chunk_blocks(cue, groups, separator, max_chars, max_lines, estimated, weak))
         else:
-            blocks.extend(_cue_blocks(cue, words, separator, max_chars, max_lines, estimated))
+            blocks.extend(_cue_blocks(cue, words, separator, max_chars, max_lines, estimated, weak))
     if uppercase:
         for block in blocks:
             for token in block.tokens:
@@ -100,10 +101,15 @@ WEAK_ENDINGS = {
 }
 
 
+def weak_endings(language: str | None) -> frozenset[str]:
+    """Words a line or chunk should not end on, for ``language`` (none known: empty)."""
+    return WEAK_ENDINGS.get((language or "en").split("-")[0].lower(), frozenset())
+
+
 def chunk_words(words: list[Word], *, max_words: int, max_chars: int, language: str = "en") -> list[list[Word]]:
     """Group words a few at a time: phrases end at punctuation, pauses and speaker changes, and each
     phrase is cut into the fewest chunks, preferring not to end a chunk on an article or a preposition."""
-    weak = WEAK_ENDINGS.get((language or "en").split("-")[0].lower(), frozenset())
+    weak = weak_endings(language)
     groups: list[list[Word]] = []
     for phrase in _phrases(words):
         groups.extend(_cut_phrase(phrase, max_words, max_chars, weak))
@@ -155,7 +161,7 @@ def _cut_phrase(phrase: list[Word], max_words: int, max_chars: int, weak: frozen
     return cuts[::-1]
 
 
-def _chunk_blocks(cue, groups, separator, max_chars, max_lines, estimated) -> list[Block]:
+def _chunk_blocks(cue, groups, separator, max_chars, max_lines, estimated, weak) -> list[Block]:
     blocks = []
     for index, group in enumerate(groups):
         start = group[0].start if index else min(cue.start, group[0].start)
@@ -166,12 +172,12 @@ def _chunk_blocks(cue, groups, separator, max_chars, max_lines, estimated) -> li
             end = max(cue.end, group[-1].end)
         tokens = [Token(word.text, word) for word in group]
         speaker = group[0].speaker or cue.speaker
-        blocks.append(Block(start, end, wrap_tokens(tokens, max_chars, max_lines, separator), speaker,
+        blocks.append(Block(start, end, wrap_tokens(tokens, max_chars, max_lines, separator, weak), speaker,
                             words_estimated=estimated))
     return blocks
 
 
-def _cue_blocks(cue, words, separator, max_chars, max_lines, estimated) -> list[Block]:
+def _cue_blocks(cue, words, separator, max_chars, max_lines, estimated, weak) -> list[Block]:
     tokens = _cue_tokens(cue, words, separator)
     fits = len(cue.lines) <= max_lines and all(len(line) <= max_chars for line in cue.lines)
     if fits:
@@ -187,7 +193,7 @@ def _cue_blocks(cue, words, separator, max_chars, max_lines, estimated) -> list[
         start = cue.start if index == 0 else _token_start(turn[0], cue.start)
         end = cue.end if index + 1 == len(turns) else _token_start(turns[index + 1][0], cue.end)
         speaker = next((t.word.speaker for t in turn if t.word and t.word.speaker), None) or cue.speaker
-        parts = split_to_fit(turn, max_chars, max_lines, separator)
+        parts = split_to_fit(turn, max_chars, max_lines, separator, weak)
         blocks.extend(_timed_parts(start, end, parts, speaker, estimated))
     return blocks
 
@@ -225,7 +231,9 @@ def _cue_tokens(cue: Cue, words: list[Word], separator: str) -> list[Token]:
     return [Token(piece) for piece in pieces]
 
 
-def split_to_fit(tokens: list[Token], max_chars: int, max_lines: int, separator: str) -> list[list[list[Token]]]:
+def split_to_fit(
+    tokens: list[Token], max_chars: int, max_lines: int, separator: str, weak: frozenset[str] = frozenset()
+) -> list[list[list[Token]]]:
     """Split tokens into the fewest successive blocks of at most ``max_lines`` x ``max_chars``,
     cutting after sentence ends rather than commas, and after commas rather than mid-phrase."""
     count = len(tokens)
@@ -233,7 +241,7 @@ def split_to_fit(tokens: list[Token], max_chars: int, max_lines: int, separator:
     def fits(start: int, end: int) -> bool:
         if end - start == 1:
             return True
-        lines = wrap_tokens(tokens[start:end], max_chars, max_lines, separator)
+        lines = wrap_tokens(tokens[start:end], max_chars, max_lines, separator, weak)
         return len(lines) <= max_lines and all(_width(line, separator) <= max_chars for line in lines)
 
     best: dict[int, tuple[int, int, int]] = {0: (0, 0, 0)}
@@ -252,7 +260,7 @@ def split_to_fit(tokens: list[Token], max_chars: int, max_lines: int, separator:
         start = best[end][2]
         cuts.append(tokens[start:end])
         end = start
-    return [wrap_tokens(part, max_chars, max_lines, separator) for part in reversed(cuts)]
+    return [wrap_tokens(part, max_chars, max_lines, separator, weak) for part in reversed(cuts)]
 
 
 def _cut_penalty(token: Token) -> int:
@@ -282,8 +290,12 @@ def _timed_parts(start: float, end: float, parts: list[list[list[Token]]], speak
     return blocks
 
 
-def wrap_tokens(tokens: list[Token], max_chars: int, max_lines: int, separator: str = " ") -> list[list[Token]]:
-    """Break tokens into at most ``max_lines`` balanced lines (shortest longest line; top line shorter on ties)."""
+def wrap_tokens(
+    tokens: list[Token], max_chars: int, max_lines: int, separator: str = " ", weak: frozenset[str] = frozenset()
+) -> list[list[Token]]:
+    """Break tokens into at most ``max_lines`` balanced lines: the shortest longest line, counting a break
+    after punctuation as 2 characters shorter and one after a ``weak`` word (``and``, ``the``...) as 4
+    longer; the top line shorter on ties."""
     if len(tokens) <= 1 or _width(tokens, separator) <= max_chars:
         return [tokens] if tokens else []
     if max_lines == 1:
@@ -292,11 +304,12 @@ def wrap_tokens(tokens: list[Token], max_chars: int, max_lines: int, separator: 
     best_key = None
     for cut in range(1, len(tokens)):
         head, tail = tokens[:cut], tokens[cut:]
-        rest = wrap_tokens(tail, max_chars, max_lines - 1, separator)
+        rest = wrap_tokens(tail, max_chars, max_lines - 1, separator, weak)
         lines = [head, *rest]
         widths = [_width(line, separator) for line in lines]
-        punctuated = head[-1].text.endswith(_BREAK_AFTER)
-        key = (max(widths) > max_chars, max(widths) - (2 if punctuated else 0), len(lines), widths[0] > widths[-1])
+        ending = head[-1].text
+        bias = -2 if ending.endswith(_BREAK_AFTER) else (4 if ending.lower().strip("\"'") in weak else 0)
+        key = (max(widths) > max_chars, max(widths) + bias, len(lines), widths[0] > widths[-1])
         if best_key is None or key < best_key:
             best, best_key = lines, key
     assert best is not None

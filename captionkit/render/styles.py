@@ -27,8 +27,13 @@ from ..errors import CaptionkitError
 Aspect = Literal["landscape", "portrait", "square"]
 ASPECTS: tuple[Aspect, ...] = ("landscape", "portrait", "square")
 
-#: Families of the bundled fonts used for text in scripts the main font lacks.
-SCRIPT_FONTS = {"arabic": "Noto Sans Arabic", "hebrew": "Noto Sans Hebrew"}
+#: Bundled fonts for scripts the main font lacks, and the scale that gives them the main font's em:
+#: libass sizes a font by its line height (win ascent + descent), 1.362 em for Noto Sans and Noto Sans
+#: Hebrew but 2.112 em for Noto Sans Arabic, whose letters would otherwise come out a third smaller.
+SCRIPT_FONTS = {"arabic": ("Noto Sans Arabic", 155), "hebrew": ("Noto Sans Hebrew", 100)}
+
+#: The bundled Noto Sans's line height in ems; an ASS font size is a line height, not an em.
+LINE_HEIGHT_EM = 1.362
 
 #: Average advance of a character, in ems, used to fit a line of ``max_chars`` in the safe width.
 _CHAR_WIDTH_EM = {"regular": 0.53, "bold": 0.57, "upper": 0.68}
@@ -60,7 +65,8 @@ class Font:
     family: str = "Noto Sans"
     bold: bool = False
     italic: bool = False
-    #: Font size as a fraction of the video height; a table gives one per aspect.
+    #: Font size (as ASS and libass measure it: the height of a line) as a fraction of the
+    #: video height; a table gives one per aspect.
     size: float | dict[str, float] = 0.055
     uppercase: bool = False
     #: Extra space between letters, as a fraction of the font size.
@@ -318,7 +324,7 @@ def parse_colour(colour: str) -> tuple[int, int, int, int]:
 
 @dataclass(frozen=True, slots=True)
 class Metrics:
-    """A style laid out on one frame size, in pixels."""
+    """A style laid out on one frame size, in pixels (``font_size`` is the ASS size: a line height)."""
 
     width: int
     height: int
@@ -351,7 +357,7 @@ def resolve(style: Style, size: tuple[int, int]) -> Metrics:
     usable = width - margin_left - margin_right - 2 * pad * font_size
     kind = "upper" if style.font.uppercase else ("bold" if style.font.bold else "regular")
     em = _CHAR_WIDTH_EM[kind] + style.font.spacing
-    font_size = min(font_size, usable / (max_chars * em))
+    font_size = min(font_size, usable / (max_chars * em) * LINE_HEIGHT_EM)
     vertical_inset = {"bottom": safe.bottom, "top": safe.top, "middle": 0.0}[style.layout.position]
     return Metrics(
         width=width,
