@@ -199,3 +199,31 @@ def test_burn_command_restyles_an_srt_at_the_video_resolution(vertical_video, tm
     metrics = resolve(load_style("social"), (360, 640))
     cap_height = metrics.font_size / LINE_HEIGHT_EM * 0.714  # Noto Sans capitals are 0.714 em tall
     assert abs((np.ptp(rows) + 1) - cap_height) <= 2, "letters sized for this video's own canvas"
+
+
+def test_an_ass_made_elsewhere_asking_for_a_missing_font_still_shows_its_text(black_video, tmp_path):
+    subs = tmp_path / "elsewhere.ass"
+    document = to_ass_document_asking_for("Arial", "Made elsewhere")
+    subs.write_text(document, encoding="utf-8")
+    out = burn(black_video, subs, tmp_path / "out.mp4", crf=0, preset="ultrafast", progress=False)
+    assert changed_box(frames(black_video)[FPS][1], frames(out)[FPS][1]) is not None
+    completed = subprocess.run(
+        [ffmpeg_exe(), "-v", "verbose", "-y", "-t", "0.2",
+         *burn_arguments(black_video, subs, fonts_dir(), tmp_path / "o.mp4", video_colour(black_video),
+                         crf=23, preset="ultrafast")],
+        capture_output=True, text=True, env=isolated_font_environment(tmp_path),
+    )
+    selected = [line.split("-> ")[1] for line in completed.stderr.splitlines() if "fontselect:" in line]
+    assert selected and all(line.startswith("NotoSans-Regular") or "/NotoSans-Regular" in line for line in selected)
+
+
+def to_ass_document_asking_for(family: str, text: str) -> str:
+    return (
+        "[Script Info]\nScriptType: v4.00+\nPlayResX: 320\nPlayResY: 180\n\n[V4+ Styles]\n"
+        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, "
+        "Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, "
+        "MarginR, MarginV, Encoding\n"
+        f"Style: Default,{family},16,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,1"
+        "\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+        f"Dialogue: 0,0:00:00.00,0:00:02.00,Default,,0,0,0,,{text}\n"
+    )

@@ -217,12 +217,16 @@ def _fonts_folder(work_dir: Path, extra: Path | None) -> Path:
 
 
 def isolated_font_environment(work_dir: Path) -> dict[str, str]:
-    """Environment for ffmpeg in which fontconfig knows no font folder: libass sees only ``fontsdir``."""
+    """Environment for ffmpeg in which fontconfig knows only the bundled fonts, and any family it lacks
+    (an .ass made elsewhere may ask for Arial) falls back to Noto Sans: the system's fonts are never used."""
     config = work_dir / "fonts.conf"
     cache = work_dir / "fontconfig-cache"
     config.write_text(
-        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
-        f"<fontconfig><cachedir>{xml_escape(str(cache))}</cachedir></fontconfig>\n",
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        f"  <dir>{xml_escape(str(fonts_dir()))}</dir>\n"
+        f"  <cachedir>{xml_escape(str(cache))}</cachedir>\n"
+        '  <match target="pattern"><edit name="family" mode="append_last"><string>Noto Sans</string></edit></match>\n'
+        "</fontconfig>\n",
         encoding="utf-8",
     )
     return {**os.environ, "FONTCONFIG_FILE": str(config), "FONTCONFIG_PATH": str(work_dir)}
