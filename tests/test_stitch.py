@@ -133,6 +133,20 @@ def test_size_option_scales_and_pads(twenty, tmp_path):
     assert (info.width, info.height) == (320, 240)
 
 
+def test_clips_exactly_as_long_as_their_pieces_are_copied_with_the_master_audio(tmp_path):
+    spoken = helpers.narration(tmp_path / "short.wav", 40, seed=4)
+    split = split_audio(spoken.path, tmp_path / "pieces", words=spoken.words, options=PlanOptions(max_seconds=15))
+    clips, deltas = helpers.avatar_clips(split.plan, split.directory, tmp_path, spread=0)
+    assert deltas == [0] * len(clips)
+    result = stitch(clips, tmp_path / "exact.mp4", plan=split.plan_path)
+    assert result.method == "stream copy" and "the master audio is encoded once" in result.reason
+    assert not result.warnings
+    assert all(abs(p.video_start - piece.start) < 1e-6 for p, piece in zip(result.placements, split.plan.pieces))
+    assert all(abs(p.av_offset) < 0.001 for p in result.placements)
+    errors = helpers.measure_joins(result.output, split.plan, result.track, helpers.decoded(spoken.path))
+    assert_no_drift(errors)
+
+
 @pytest.mark.slow
 def test_stitch_command_with_plan_and_verify(tmp_path, capsys):
     spoken = helpers.narration(tmp_path / "short.wav", 40, seed=2)

@@ -155,6 +155,7 @@ class Plan:
     language: str = "en"
     source: str | None = None
     warnings: list[str] = field(default_factory=list)
+    profile: str = "netflix"  # the caption profile the pieces' captions were made with
 
     @property
     def fps(self) -> Fraction:
@@ -179,6 +180,7 @@ class Plan:
             "source": self.source,
             "duration": round(self.duration, 6),
             "language": self.language,
+            "profile": self.profile,
             "options": self.options.to_dict(),
             "total_frames": self.total_frames,
             "warnings": list(self.warnings),
@@ -219,6 +221,7 @@ class Plan:
             language=data.get("language", "en"),
             source=data.get("source"),
             warnings=list(data.get("warnings", [])),
+            profile=data.get("profile", "netflix"),
         )
 
     def save(self, path: str | Path) -> Path:
@@ -481,8 +484,8 @@ def join_tracks(tracks: Sequence[Track], offsets: Sequence[float], language: str
     return Track(cues, language)
 
 
-def plan_tracks(plan: Plan, *, profile: str = "netflix") -> tuple[Track, list[Track]]:
-    """The master captions of the plan's words, and the same cues cut into one track per piece.
+def plan_tracks(plan: Plan) -> tuple[Track, list[Track]]:
+    """The master captions of the plan's words (by the plan's profile), and the same cues cut per piece.
 
     Cues are built piece by piece (each cut is a change of clip in the
     stitched video, so no cue may straddle one: its text would show before
@@ -493,7 +496,7 @@ def plan_tracks(plan: Plan, *, profile: str = "netflix") -> tuple[Track, list[Tr
     cues: list[Cue] = []
     for piece in plan.pieces:
         track = build_track(
-            piece.words, profile=profile, language=plan.language, fps=float(plan.fps),
+            piece.words, profile=plan.profile, language=plan.language, fps=float(plan.fps),
             shot_changes=[piece.start, piece.end],
         )
         cues += track.cues

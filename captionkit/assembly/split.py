@@ -72,8 +72,9 @@ def split_audio(
         raise CaptionkitError(f"{directory}: is a file; give a folder for the pieces with -o")
     directory.mkdir(parents=True, exist_ok=True)
     piece_files = _write_audio_pieces(audio_path, plan, directory, sample_rate)
+    plan.profile = profile
     plan = Plan.from_dict(plan.to_dict())  # exactly what plan.json holds, so stitch rebuilds the same captions
-    master, piece_tracks = plan_tracks(plan, profile=profile)
+    master, piece_tracks = plan_tracks(plan)
     from ..formats import save
 
     for piece, files, track in zip(plan.pieces, piece_files, piece_tracks):
@@ -99,7 +100,7 @@ def _find_words(audio: Path, script, model: str | None, language: str | None) ->
                 "aligning a script needs captionkit.speech.align, which this build lacks; split without --script"
             ) from error
         alignment = align_script(audio, read_script(script), language=language, **options)
-        return list(alignment.words), language
+        return list(alignment.words), alignment.language
     from ..speech.transcribe import transcribe
 
     transcription = transcribe(audio, language=language, **options)

@@ -44,6 +44,8 @@ MEASURE_RATE = 16000
 #: Seconds of a clip's audio matched against the output, and how far from the expected place to look.
 MEASURE_WINDOW = 4.0
 MEASURE_SEARCH = 0.5
+#: Seconds of each clip's audio decoded to find a window with sound in it.
+MEASURE_HEAD = 12.0
 CAPTION_FORMATS = (".srt", ".vtt", ".ass")
 #: Words after each join whose median offset ``--verify`` reports (the aligner's own error is ~25 ms a word).
 VERIFY_WORDS = 9
@@ -123,12 +125,17 @@ def stitch(
     size: tuple[int, int] | None = None,
     verify: bool = False,
     model: str | None = None,
-    profile: str = "netflix",
+    profile: str | None = None,
     crf: int = 18,
     preset: str = "veryfast",
     write_captions: bool = True,
 ) -> StitchResult:
-    """Merge ``clips`` in order into ``output`` and write its captions next to it (``OUT.srt/.vtt/.ass``)."""
+    """Merge ``clips`` in order into ``output`` and write its captions next to it (``OUT.srt/.vtt/.ass``).
+
+    ``profile`` is the caption profile for clips that are transcribed (with
+    a plan, the plan's own profile is used, so the master captions are the
+    ones ``split`` wrote).
+    """
     output = Path(output)
     if not clips:
         raise CaptionkitError("no clips to stitch; name the clips in order")
@@ -170,7 +177,7 @@ def stitch(
     result = StitchResult(output, method, reason, target_size, Fraction(fps), [])
     result.placements = _measure(result, inputs, targets, plan, plan_dir)
     result.warnings += _sync_warnings(result)
-    result.track = _captions(result, inputs, plan, captions, model, profile)
+    result.track = _captions(result, inputs, plan, captions, model, profile or "netflix")
     if write_captions and result.track is not None:
         result.caption_files = _write_captions(result.track, output, target_size, fps)
     if verify and result.track is not None:
@@ -531,6 +538,22 @@ def locate(output_audio: np.ndarray, reference: np.ndarray, expected: float, sea
     return (begin + best) / MEASURE_RATE
 
 
+def audio_head(path: Path, seconds: float) -> np.ndarray:
+    """The first ``seconds`` of ``path``'s audio as mono float32 at ``MEASURE_RATE`` (decoding stops there)."""
+    import av
+
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=MEASURE_RATE)
+    chunks: list[np.ndarray] = []
+    wanted = round(seconds * MEASURE_RATE)
+    with av.open(str(path)) as container:
+        for frame in container.decode(container.streams.audio[0]):
+            chunks += [out.to_ndarray().reshape(-1) for out in resampler.resample(frame)]
+            if sum(len(chunk) for chunk in chunks) >= wanted:
+                break
+    samples = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
+    return samples[:wanted].astype(np.float32) / 32768.0
+
+
 def _speech_window(audio: np.ndarray, start: float, limit: float) -> tuple[float, np.ndarray]:
     """The first ``MEASURE_WINDOW`` seconds from ``start`` (before ``limit``) that hold sound."""
     window = round(MEASURE_WINDOW * MEASURE_RATE)
@@ -569,7 +592,7 @@ def _measure(result: StitchResult, clips: list[Clip], targets: list[int], plan: 
             piece = plan.pieces[index]
             reference, origin, expected, limit = load_audio(sources[index], MEASURE_RATE), 0.0, piece.start, piece.duration
         else:
-            reference = load_audio(clip.path, MEASURE_RATE) if clip.info.has_audio else np.zeros(0, np.float32)
+            reference = audio_head(clip.path, MEASURE_HEAD) if clip.info.has_audio else np.zeros(0, np.float32)
             origin, expected, limit = 0.0, video_start, frames / float(result.fps)  # the part of it that is kept
         at, window = _speech_window(reference, origin, limit)
         found = locate(output_audio, window, expected + (at - origin))
@@ -609,7 +632,7 @@ def _captions(
 ) -> Track | None:
     """The merged video's captions: the plan's master captions, or each clip's shifted to where it really is."""
     if plan is not None:
-        master, _ = plan_tracks(plan, profile=profile)
+        master, _ = plan_tracks(plan)
         offsets = [p.audio_start - p.start for p in result.placements if p.audio_start is not None]
         shift = statistics.median(offsets) if offsets else 0.0
         if abs(shift) > 0.001:

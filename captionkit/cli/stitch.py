@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", metavar="WxH", help="output size (default: the first clip's); clips are scaled and padded to it")
     parser.add_argument("--verify", action="store_true", help="re-align the merged audio and report the caption offset at each join")
     parser.add_argument("--model", help="speech model for transcribing clips and --verify (default tiny.en)")
-    parser.add_argument("--profile", default="netflix", help="caption profile (default netflix)")
+    parser.add_argument("--profile", help="caption profile for transcribed clips (default netflix; with --plan, the plan's)")
     parser.add_argument("--crf", type=int, default=18, help="x264 quality when the video is re-encoded (default 18)")
     parser.add_argument("--preset", default="veryfast", help="x264 preset when the video is re-encoded (default veryfast)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
