@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 
 import assembly_helpers as helpers
-from captionkit.assembly.plan import Plan, PlanOptions
+from captionkit.assembly.plan import Plan, PlanOptions, plan_tracks
 from captionkit.assembly.split import split_audio
-from captionkit.assembly.stitch import stitch
+from captionkit.assembly.stitch import Placement, stitch, verify_joins
 from captionkit.cli import main
 from captionkit.formats import load
 from captionkit.media import probe
+from captionkit.model import Track
 
 FRAME = 1 / 30
 
@@ -160,7 +161,20 @@ def test_stitch_command_with_plan_and_verify(tmp_path, capsys):
     assert len(report["clips"]) == len(split.plan.pieces)
     assert len(report["joins"]) == len(split.plan.pieces)
     assert all(j["offset"] is not None and abs(j["offset"]) <= FRAME for j in report["joins"])
+    assert [j["at"] for j in report["joins"]][-1] == "end"
     assert Path(report["captions"][0]).name == "out: ü 'q'.srt"
+    # captions 100 ms late after the second join are caught there, and the join is named
+    master, _ = plan_tracks(split.plan)
+    second_join = split.plan.pieces[2].start
+    late = Track([c for c in master.cues if c.start < second_join], "en")
+    late.cues += Track([c for c in master.cues if c.start >= second_join]).shifted(0.1).cues
+    placements = [
+        Placement(clip, piece.frames, 0, piece.start, piece.start, piece.start)
+        for clip, piece in zip(clips, split.plan.pieces)
+    ]
+    checks = verify_joins(out, late, placements)
+    assert abs(checks[0].offset) <= FRAME
+    assert checks[1].name == "join 2" and checks[1].offset == pytest.approx(0.1, abs=FRAME)
 
 
 @pytest.mark.slow

@@ -8,13 +8,14 @@ Two ways in:
   captions hold unchanged and a clip a frame too long cannot push the later
   clips off their words.
 - **without a plan** (clips from anywhere): each clip keeps its own audio. When
-  the clips' video matches (codec and its parameters, size, frame rate, pixel
-  format, time base) the video is stream-copied with the concat demuxer;
-  otherwise it is normalised once (scale/pad, frame rate) and re-encoded.
-  Either way each clip's audio is decoded, fitted to its clip's video length
-  and encoded once: copying many AAC streams end to end would add ~21 ms of
-  encoder priming per join. Each clip's captions are shifted by where that
-  clip really starts in the output, measured from the decoded streams.
+  the clips match (video codec and its parameters, size, frame rate, pixel
+  format, time base; AAC audio of one kind) everything is stream-copied: each
+  later clip's AAC priming is dropped and its audio kept within half an AAC
+  frame of its video, so nothing accumulates (copying with the concat demuxer
+  would add ~21 ms per join). When only the audio differs, the video is copied
+  and the audio encoded once; otherwise the clips are normalised once (scale
+  and pad, frame rate, audio resample) and re-encoded. Each clip's captions
+  are shifted by where that clip's sound really starts in the output.
 
 After writing, every join is measured: the output's frame timestamps give
 where each clip's first frame is; cross-correlating the output's audio with
