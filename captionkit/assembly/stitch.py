@@ -46,7 +46,7 @@ MEASURE_RATE = 16000
 MEASURE_WINDOW = 4.0
 MEASURE_SEARCH = 0.5
 #: Seconds of each clip's audio decoded to find a window with sound in it.
-MEASURE_HEAD = 12.0
+MEASURE_HEAD = 8.0
 CAPTION_FORMATS = (".srt", ".vtt", ".ass")
 #: Words after each join whose median offset ``--verify`` reports (the aligner's own error is ~25 ms a word).
 VERIFY_WORDS = 9
@@ -545,11 +545,13 @@ def audio_head(path: Path, seconds: float) -> np.ndarray:
 
     resampler = av.AudioResampler(format="s16", layout="mono", rate=MEASURE_RATE)
     chunks: list[np.ndarray] = []
-    wanted = round(seconds * MEASURE_RATE)
+    wanted, have = round(seconds * MEASURE_RATE), 0
     with av.open(str(path)) as container:
         for frame in container.decode(container.streams.audio[0]):
-            chunks += [out.to_ndarray().reshape(-1) for out in resampler.resample(frame)]
-            if sum(len(chunk) for chunk in chunks) >= wanted:
+            for out in resampler.resample(frame):
+                chunks.append(out.to_ndarray().reshape(-1))
+                have += len(chunks[-1])
+            if have >= wanted:
                 break
     samples = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
     return samples[:wanted].astype(np.float32) / 32768.0
