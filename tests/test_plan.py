@@ -178,6 +178,16 @@ def test_speech_without_a_frame_boundary_between_words_is_cut_inside_a_word_and_
     assert plan.warnings and all("inside a word" in w or "no pause" in w for w in plan.warnings)
 
 
+@pytest.mark.parametrize("max_seconds", [2.0, 0.5])
+def test_when_not_even_a_word_boundary_fits_the_limit_words_are_cut_and_it_says_so(max_seconds):
+    # words touch, and a frame boundary meets a word boundary only every 3.1 s: more than the limit
+    words = [Word(f"w{k}", 0.21 + 0.31 * k, 0.21 + 0.31 * (k + 1)) for k in range(40)]
+    end = words[-1].end + 0.05
+    plan = plan_pieces(words, end, PlanOptions(max_seconds=max_seconds, margin=0.1))
+    check_invariants(plan, words, end)
+    assert any("inside a word" in warning for warning in plan.warnings)
+
+
 def test_a_long_silence_offers_cuts_inside_it():
     first, t = sentences([8] * 8, pause=0.4)
     second, end = sentences([8] * 8, start=t + 45.0, pause=0.4)

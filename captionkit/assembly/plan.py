@@ -12,6 +12,7 @@ tail is left.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -275,18 +276,16 @@ def plan_pieces(
     total = max(1, math.ceil(duration * fps - Fraction(1, 1000)))
     candidates = cut_points(ordered, duration, fps, total)
     frames = _best_cuts(candidates, total, options.limit_frames)
-    if frames is None:  # no pause within the limit somewhere: allow a cut at any second
-        candidates += [CutPoint(f, IN_WORD_COST, "inside a word") for f in range(0, total, max(1, round(fps)))]
-        frames = _best_cuts(_merge(candidates), total, options.limit_frames)
-        assert frames is not None, "a cut every second always fits a limit of one frame or more"
+    if frames is None:  # no pause within the limit somewhere: allow a cut every second (or every limit)
+        step = max(1, min(round(fps), options.limit_frames))
+        candidates = _merge(candidates + [CutPoint(f, IN_WORD_COST, "inside a word") for f in range(step, total, step)])
+        frames = _best_cuts(candidates, total, options.limit_frames)
+        assert frames is not None, "a cut point every `step` frames always fits the limit"
     boundaries = [0, *frames, total]
-    pieces = [
-        Piece(index, start, end, fps, [w for w in ordered if start <= _frame_of_midpoint(w, fps) < end])
-        for index, (start, end) in enumerate(zip(boundaries, boundaries[1:]), start=1)
-    ]
-    # a word whose middle lies past the last frame (rounding) belongs to the last piece
-    placed = sum(len(p.words) for p in pieces)
-    pieces[-1].words += ordered[placed:] if placed < len(ordered) else []
+    pieces = [Piece(index, start, end, fps) for index, (start, end) in enumerate(zip(boundaries, boundaries[1:]), 1)]
+    for word in ordered:  # each word goes to the piece holding its middle (the last one if it runs past the end)
+        index = bisect.bisect_right(boundaries, _frame_of_midpoint(word, fps)) - 1
+        pieces[min(max(index, 0), len(pieces) - 1)].words.append(word)
     by_frame = {c.frame: c for c in candidates}
     warnings = [
         f"the cut at {float(frame / fps):.3f} s is {by_frame[frame].place}: no pause lies within the limit there"
