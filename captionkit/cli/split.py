@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
               f"{row['frames']:>5} frames  {row['words']:>4} words  cut after: {row['cut_after']}")
     for warning in plan.warnings:
         print(f"warning: {warning}")
-    print(f"wrote {result.directory}{'/'} (piece-NN.wav/.mp3/.txt/.srt, captions.srt, plan.json)")
+    print(f"wrote {len(rows)} x piece-NN.wav/.mp3/.txt/.srt, captions.srt and plan.json in {result.directory}")
     return 0
 
 
