@@ -205,17 +205,14 @@ class _EventWriter:
         return pysubs2.SSAEvent(start=start_cs * 10, end=end_cs * 10, text=text, style=CAPTION_STYLE, name=speaker or "")
 
     def _prefix(self, block: Block) -> str:
-        tags = ""
-        if self.metrics.blur > 0:
-            tags += f"\\blur{self.metrics.blur:.1f}"
-        if tags:
-            tags = "{" + tags + "}"
+        """Event-wide tags (edge softness) and, on the first caption of a turn, the speaker's name line."""
+        soften = f"{{\\blur{self.metrics.blur:.1f}}}" if self.metrics.blur > 0 else ""
         if self.style.speakers.names == "turn" and block.turn_start:
             speaker = block.speaker or next(t.word.speaker for t in block.tokens if t.word and t.word.speaker)
-            tags += "{\\r" + NAME_STYLE + "}" + _escape(speaker_label(speaker, self.names)) + "{\\r}\\N"
-            if self.metrics.blur > 0:
-                tags += f"{{\\blur{self.metrics.blur:.1f}}}"
-        return tags
+            label = _escape(speaker_label(speaker, self.names))
+            # {\r} after the name returns to the caption style, so the softness is set again
+            return soften + "{\\r" + NAME_STYLE + "}" + label + "{\\r}\\N" + soften
+        return soften
 
     def _base_colour(self, token: Token, block: Block) -> str | None:
         speaker = (token.word.speaker if token.word and token.word.speaker else None) or block.speaker
@@ -239,28 +236,25 @@ class _EventWriter:
                     if karaoke_start is not None:
                         colour_tag = "\\2c" + _override_colour(colour or self.style.colours.text)
                     current_colour = colour
-                text = _markup_text(token.text, self.style.font.family)
-                if position:
-                    text = separator + text
+                word_text = _markup_text(token.text, self.style.font.family)
+                lead = separator if position else ""
                 if karaoke_start is not None and token.word is not None:
                     assert cursor is not None
                     word_start = self.clock.centiseconds(token.word.start)
                     word_end = self.clock.centiseconds(token.word.end)
-                    if word_start > cursor:
+                    if word_start > cursor:  # a pause: an empty syllable keeps the highlight on time
                         parts.append(f"{{\\k{word_start - cursor}}}")
                         cursor = word_start
                     duration = max(word_end - cursor, 0)
                     kind = "\\kf" if self.style.highlight.sweep else "\\k"
-                    parts.append(f"{{{colour_tag}{kind}{duration}}}{text}")
+                    parts.append(f"{{{colour_tag}{kind}{duration}}}{lead}{word_text}")
                     cursor += duration
                 elif highlighted == index:
-                    lead = separator if position else ""
                     parts.append(("{" + colour_tag + "}" if colour_tag else "") + lead)
-                    word_text = _markup_text(token.text, self.style.font.family)
                     parts.append("{\\1c" + _override_colour(self.style.colours.highlight) + "}" + word_text)
                     parts.append("{\\1c" + _override_colour(colour or self.style.colours.text) + "}")
                 else:
-                    parts.append(("{" + colour_tag + "}" if colour_tag else "") + text)
+                    parts.append(("{" + colour_tag + "}" if colour_tag else "") + lead + word_text)
                 index += 1
         return "".join(parts)
 
