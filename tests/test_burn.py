@@ -160,6 +160,7 @@ def test_every_script_is_drawn_with_the_bundled_fonts_only(black_video, tmp_path
     assert not missing, missing
 
 
+@pytest.mark.slow
 def test_bad_inputs_are_one_line_errors(black_video, tmp_path):
     subs = write_ass(Track([Cue(0.5, 1.5, ["x"])]), tmp_path / "s.ass", size=(320, 180))
     assert_one_line_error(run_cli("burn", tmp_path / "missing.mp4", subs, "-o", tmp_path / "o.mp4"), "no such file")
