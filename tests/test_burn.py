@@ -228,3 +228,25 @@ def to_ass_document_asking_for(family: str, text: str) -> str:
         "\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
         f"Dialogue: 0,0:00:00.00,0:00:02.00,Default,,0,0,0,,{text}\n"
     )
+
+
+def test_karaoke_highlight_waits_through_a_pause(black_video, tmp_path):
+    style = tmp_path / "karaoke.toml"
+    style.write_text('extends = "clean"\n[highlight]\nmode = "karaoke"\n[colours]\nhighlight = "#FFE01B"\n')
+    cue = timed_cue("one two three", 0.3, word=0.3, gap=0.05, pauses={2: 1.0})
+    out = burn(black_video, Track([cue]), tmp_path / "karaoke.mp4", style=style, preset="ultrafast", progress=False)
+    decoded = dict((round(t * FPS), image) for t, image in frames(out))
+
+    def yellow_columns(seconds: float) -> np.ndarray:
+        image = decoded[round(seconds * FPS)]
+        r, g, b = (image[..., i].astype(int) for i in range(3))
+        return np.nonzero(((r > 180) & (g > 160) & (b < 110)).any(axis=0))[0]
+
+    def white_columns(seconds: float) -> np.ndarray:
+        image = decoded[round(seconds * FPS)].astype(int)
+        return np.nonzero(((image.min(axis=2) > 180)).any(axis=0))[0]
+
+    pause = (cue.words[1].end + cue.words[2].start) / 2
+    assert len(yellow_columns(pause)) and len(white_columns(pause)), "spoken words highlighted, the next not yet"
+    assert yellow_columns(pause).max() < white_columns(pause).min(), "the highlight has not run ahead into 'three'"
+    assert len(white_columns(cue.words[2].end + 0.05)) == 0, "after the last word everything is highlighted"
