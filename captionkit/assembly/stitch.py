@@ -24,6 +24,7 @@ each clip's (or the master's) audio gives where its sound is.
 
 from __future__ import annotations
 
+import math
 import statistics
 import tempfile
 from dataclasses import dataclass, field
@@ -48,7 +49,7 @@ MEASURE_SEARCH = 0.5
 #: Seconds of each clip's audio decoded to find a window with sound in it.
 MEASURE_HEAD = 8.0
 CAPTION_FORMATS = (".srt", ".vtt", ".ass")
-#: Words after each join whose median offset ``--verify`` reports (the aligner's own error is ~25 ms a word).
+#: Words at the end of the video whose median offset ``--verify`` reports.
 VERIFY_WORDS = 9
 
 
@@ -91,7 +92,7 @@ class JoinCheck:
 
     name: str  # "join 1" (the start of clip 2) ... or "end"
     time: float
-    offset: float | None  # captions minus speech, seconds (median over the first words after the join)
+    offset: float | None  # captions minus speech, seconds (median over the words of the clip after the join)
     words: int
 
     @property
@@ -687,9 +688,11 @@ def _write_captions(track: Track, output: Path, size: tuple[int, int], fps: Frac
 def verify_joins(output: Path, track: Track, placements: list[Placement], *, model: str | None = None) -> list[JoinCheck]:
     """Re-align the merged audio with the captions' text; the caption offset just after each join and at the end.
 
-    A join's offset is the median, over its first few words (the last few for
-    the end), of caption time minus re-aligned speech time. Captions without
-    word times are checked by each cue's start against its first word.
+    A join's offset is the median, over the words of the clip after it (the
+    last few words for the end), of caption time minus re-aligned speech time:
+    a stitching error moves a whole clip, while the aligner's own error
+    (~25 ms a word) averages out. Captions without word times are checked by
+    each cue's start against its first word.
     """
     import difflib
 
@@ -713,9 +716,10 @@ def verify_joins(output: Path, track: Track, placements: list[Placement], *, mod
     starts = [p.video_start for p in placements]
     checks = []
     for join in range(1, len(placements) + 1):
-        if join < len(placements):
+        if join < len(placements):  # every word of the clip after the join: a stitching error shifts them all
             name, time = f"join {join}", starts[join]
-            near = [pair for pair in pairs if pair[0] >= time - 0.001][:VERIFY_WORDS]
+            following = starts[join + 1] if join + 1 < len(starts) else math.inf
+            near = [pair for pair in pairs if time - 0.001 <= pair[0] < following - 0.001]
         else:
             near = pairs[-VERIFY_WORDS:]
             name, time = "end", near[0][0] if near else starts[-1]
