@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import pytest
@@ -119,3 +120,13 @@ def test_shot_changes_keep_cues_valid_and_clear_of_cuts(words, fps, data):
         assert cue.start >= cue.words[0].start - half / rate - 0.0005, "snapping moves in-times back by under H frames"
     errors = [v for v in lint_track(track, "netflix", fps, shot_changes=cuts) if v.severity == "error"]
     assert errors == []
+
+
+THREE_LINES = dataclasses.replace(load_profile("netflix"), name="three-lines", max_lines=3, source="")
+
+
+@SETTINGS
+@given(words=word_streams(ENGLISH), fps=st.sampled_from(FRAME_RATES))
+def test_a_three_line_profile_object_lints_clean(words, fps):
+    track = build_track(words, profile=THREE_LINES, fps=fps)
+    check_track(words, track, THREE_LINES, fps, "en")

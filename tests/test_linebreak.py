@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import dataclasses
 
-from captionkit.cues.linebreak import DETERMINERS, break_cost, break_lines
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from captionkit.cues.linebreak import DETERMINERS, TokenLayout, break_cost, break_lines
 from captionkit.cues.profiles import load_profile, text_length
 
 NETFLIX = load_profile("netflix")
@@ -105,3 +109,17 @@ def test_length_counts_spaces_dashes_and_not_tags():
     assert text_length("<i>Hi</i> {\\an8}you") == 6
     assert text_length("ＡＢC日本", halfwidth_counts_half=True) == 4.5
     assert NETFLIX.reading_chars(["-Yes.", "-No."]) == 9  # the line break is not counted
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    tokens=st.lists(st.sampled_from("a the house and, in John Smith went. extraordinarily really? I x".split()), max_size=30),
+    max_lines=st.integers(1, 3),
+    max_chars=st.integers(8, 42),
+)
+def test_layout_keeps_every_word_in_the_fewest_lines_within_the_limit(tokens, max_lines, max_chars):
+    profile = dataclasses.replace(NETFLIX, max_lines=max_lines, max_chars_per_line=max_chars)
+    lines = break_lines(tokens, profile)
+    assert " ".join(lines).split() == tokens
+    assert len(lines) == TokenLayout(tokens, profile).line_count(0, len(tokens)) if tokens else lines == []
+    assert all(len(line) <= max_chars or " " not in line for line in lines)

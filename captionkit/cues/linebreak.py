@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from .profiles import Profile
 
@@ -178,11 +178,9 @@ class TokenLayout:
         if lines == 2:
             return self._best_two_lines(a, b, inside)
         best: tuple[float, tuple[int, ...]] | None = None
-        for breaks in itertools.combinations(range(a + 1, b), lines - 1):
+        for breaks in self._feasible_breaks(a, b, lines - 1):
             bounds = (a, *breaks, b)
             widths = [self.width(x, y) for x, y in itertools.pairwise(bounds)]
-            if any(width > limit and y - x > 1 for width, (x, y) in zip(widths, itertools.pairwise(bounds))):
-                continue
             at_breaks = sum(self.tokens[k - 1].endswith(SENTENCE_END) for k in breaks)
             cost = sum(self.costs[k] for k in breaks) + _shape_cost(widths, limit)
             cost += SENTENCE_INSIDE_COST * (inside - at_breaks)
@@ -190,6 +188,19 @@ class TokenLayout:
                 best = (cost, breaks)
         assert best is not None, "first fit found a layout in this many lines, so one exists"
         return best
+
+    def _feasible_breaks(self, a: int, b: int, count: int) -> Iterator[tuple[int, ...]]:
+        """Every way to break ``tokens[a:b]`` ``count`` times with each line within the limit."""
+        limit = self.profile.max_chars_per_line
+        if count == 0:
+            if self.width(a, b) <= limit or b - a == 1:
+                yield ()
+            return
+        for k in range(a + 1, b - count + 1):
+            if self.width(a, k) > limit and k - a > 1:
+                break
+            for rest in self._feasible_breaks(k, b, count - 1):
+                yield (k, *rest)
 
     def _best_two_lines(self, a: int, b: int, inside: int) -> tuple[float, tuple[int, ...]]:
         """:meth:`best` for two lines, the common case, in one pass over the break positions."""
