@@ -173,6 +173,11 @@ def test_blank_words_are_left_out_and_nothing_else():
     assert [cue.lines for cue in track.cues] == [["Hello there."]]
 
 
+def test_white_space_inside_a_word_cannot_break_a_caption_file():
+    track = build_track([Word("New\nYork", 0.0, 0.5), Word("City.", 0.5, 0.9)])
+    assert track.cues[0].lines == ["New York City."]
+
+
 def test_unknown_profile_is_a_one_line_error():
     with pytest.raises(CaptionkitError, match="unknown profile 'imax'.*netflix"):
         build_track([], profile="imax")

@@ -108,8 +108,11 @@ def span_of(group: Group, profile: Profile, rules: TimingRules) -> Span:
 
 
 def word_tokens(word: Word, profile: Profile) -> list[str]:
-    """The pieces of a word that line breaking handles: the word, or in unspaced languages line-sized parts."""
-    text = word.text.strip()
+    """The pieces of a word that line breaking handles: the word, or in unspaced languages line-sized parts.
+
+    White space inside a word (a line break from a transcript, say) becomes one space.
+    """
+    text = " ".join(word.text.split())
     if not text:
         return []
     if not profile.unspaced or profile.line_length(text) <= profile.max_chars_per_line:
