@@ -148,6 +148,22 @@ def test_clips_exactly_as_long_as_their_pieces_are_copied_with_the_master_audio(
     assert_no_drift(errors)
 
 
+def test_clips_at_another_frame_rate_than_the_plan_are_fitted_to_their_pieces(tmp_path):
+    spoken = helpers.narration(tmp_path / "short.wav", 40, seed=4)
+    split = split_audio(spoken.path, tmp_path / "pieces", words=spoken.words, options=PlanOptions(max_seconds=15))
+    clips = [  # a 25 fps avatar model, each clip a frame or so off its piece
+        helpers.avatar_clip(tmp_path / f"c{i}.mp4", round(piece.duration * 25) + (1 if i % 2 else -1),
+                            split.directory / f"{piece.name}.wav", helpers.PALETTE[i], fps="25")
+        for i, piece in enumerate(split.plan.pieces)
+    ]
+    result = stitch(clips, tmp_path / "fitted.mp4", plan=split.plan_path, write_captions=False)
+    assert result.method == "re-encode" and "25 fps but the plan is 30 fps" in result.reason
+    assert probe(result.output).fps == 30
+    assert [p.frames for p in result.placements] == [piece.frames for piece in split.plan.pieces]
+    errors = helpers.measure_joins(result.output, split.plan, result.track, helpers.decoded(spoken.path))
+    assert_no_drift(errors)
+
+
 @pytest.mark.slow
 def test_stitch_command_with_plan_and_verify(tmp_path, capsys):
     spoken = helpers.narration(tmp_path / "short.wav", 40, seed=2)
