@@ -250,3 +250,27 @@ def test_karaoke_highlight_waits_through_a_pause(black_video, tmp_path):
     assert len(yellow_columns(pause)) and len(white_columns(pause)), "spoken words highlighted, the next not yet"
     assert yellow_columns(pause).max() < white_columns(pause).min(), "the highlight has not run ahead into 'three'"
     assert len(white_columns(cue.words[2].end + 0.05)) == 0, "after the last word everything is highlighted"
+
+
+def test_a_user_style_brings_its_own_font(black_video, tmp_path):
+    from captionkit.render.burn import fonts_folder
+
+    system_font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # Debian's fonts-dejavu-core, as test data
+    own = tmp_path / "brand fonts"
+    own.mkdir()
+    (own / system_font.name).write_bytes(system_font.read_bytes())
+    style_file = tmp_path / "brand.toml"
+    style_file.write_text('extends = "clean"\nfonts_dir = "brand fonts"\n[font]\nfamily = "DejaVu Sans"\n')
+    style = load_style(style_file)
+    subs = write_ass(Track([Cue(0.0, 1.0, ["Brand font"])]), tmp_path / "brand.ass", size=(320, 180), style=style)
+    completed = subprocess.run(
+        [ffmpeg_exe(), "-v", "verbose", "-y", "-t", "0.2",
+         *burn_arguments(black_video, subs, fonts_folder(tmp_path, style.fonts_dir), tmp_path / "o.mp4",
+                         video_colour(black_video), crf=23, preset="ultrafast")],
+        capture_output=True, text=True, env=isolated_font_environment(tmp_path),
+    )
+    selected = [line.split("-> ")[1] for line in completed.stderr.splitlines() if "fontselect:" in line]
+    assert selected and selected[0].startswith("DejaVuSans")
+    out = burn(black_video, Track([Cue(0.5, 1.5, ["Brand font"])]), tmp_path / "brand.mp4", style=style_file,
+               preset="ultrafast", progress=False)
+    assert changed_box(frames(black_video)[FPS][1], frames(out)[FPS][1], threshold=40) is not None

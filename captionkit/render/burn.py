@@ -93,7 +93,7 @@ def burn(
             if not given.is_file():
                 raise CaptionkitError(f"{given}: no such subtitle file; check the path")
             subtitle_file = given
-        fonts = _fonts_folder(work_dir, extra_fonts)
+        fonts = fonts_folder(work_dir, extra_fonts)
         colour = video_colour(source)
         with atomic_output(destination) as temporary:
             run_ffmpeg(
@@ -198,8 +198,8 @@ def _colour_name(value, names: dict[int, str]) -> str | None:
         return None
 
 
-def _fonts_folder(work_dir: Path, extra: Path | None) -> Path:
-    """The bundled fonts, plus a style's own fonts folder, as one folder for libass."""
+def fonts_folder(work_dir: Path, extra: Path | None) -> Path:
+    """The bundled fonts, plus a style's own fonts folder (``extra``), as one folder for libass."""
     bundled = fonts_dir()
     if extra is None:
         return bundled

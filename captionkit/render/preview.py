@@ -17,7 +17,7 @@ from ..errors import CaptionkitError, MediaError
 from ..files import atomic_output
 from ..media import probe, run_ffmpeg
 from ..model import Track
-from .burn import ass_filter, displayed_size, isolated_font_environment
+from .burn import ass_filter, displayed_size, fonts_folder, isolated_font_environment
 from .styles import aspect_of, fonts_dir, load_style
 
 #: Width of one tile in the sheet, by the video's aspect (smaller videos keep their own width).
@@ -67,13 +67,14 @@ def preview(
         if not times:
             raise CaptionkitError("the captions have no cue inside the video, so there is nothing to preview")
         environment = isolated_font_environment(work_dir)
+        fonts = fonts_folder(work_dir, resolved.fonts_dir)
         tiles = []
         half_frame = 0.5 / float(info.fps) if info.fps else 0.0
         for index, (cue_number, seconds) in enumerate(times):
             frame = work_dir / f"frame{index:03d}.png"
             # -copyts keeps the frame's own time, so libass draws what is shown at that moment
             run_ffmpeg(
-                ["-ss", f"{max(seconds - half_frame, 0):.6f}", "-copyts", "-i", str(source), "-vf", ass_filter(subtitles, fonts_dir()),
+                ["-ss", f"{max(seconds - half_frame, 0):.6f}", "-copyts", "-i", str(source), "-vf", ass_filter(subtitles, fonts),
                  "-frames:v", "1", str(frame)],
                 what="rendering a preview frame", env=environment,
             )
