@@ -202,3 +202,12 @@ def test_lines_are_broken_after_punctuation_and_before_conjunctions():
     lines = wrap("The captions follow the script and the timing", 30)
     assert len(lines) == 2 and max(map(len, lines)) <= 25, "balanced, not a full line and a stub"
     assert not lines[0].lower().endswith((" and", " the")), "no line ends on a conjunction or an article"
+
+
+def test_left_aligned_styles_are_mirrored_for_right_to_left_languages():
+    hebrew = to_ass(Track([Cue(0, 1, ["שלום עולם"])], language="he"), size=(1280, 720), style="lower-third")
+    english = to_ass(Track([Cue(0, 1, ["Hello"])], language="en"), size=(1280, 720), style="lower-third")
+    assert hebrew.styles["Caption"].alignment == pysubs2.Alignment.BOTTOM_RIGHT
+    assert english.styles["Caption"].alignment == pysubs2.Alignment.BOTTOM_LEFT
+    assert to_ass(Track([Cue(0, 1, ["مرحبا"])], language="ar"), size=(1280, 720)).styles["Caption"].alignment == \
+        pysubs2.Alignment.BOTTOM_CENTER

@@ -29,6 +29,8 @@ from ..render.layout import Block, Token, layout_cues
 from ..render.styles import SCRIPT_FONTS, Metrics, Style, load_style, parse_colour, resolve, script_of
 
 CAPTION_STYLE = "Caption"
+#: Languages written right to left: a left-aligned style is mirrored for them.
+RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"})
 NAME_STYLE = "Name"
 
 _ALIGNMENT = {
@@ -102,8 +104,9 @@ def to_ass(
         "Language": track.language,
     })
     document.styles.clear()
-    document.styles[CAPTION_STYLE] = _caption_style(style, metrics)
-    document.styles[NAME_STYLE] = _name_style(style, metrics)
+    align = _reading_side(style.layout.align, track.language)
+    document.styles[CAPTION_STYLE] = _caption_style(style, metrics, align)
+    document.styles[NAME_STYLE] = _name_style(style, metrics, align)
     blocks = layout_cues(
         track,
         max_chars=metrics.max_chars,
@@ -132,7 +135,14 @@ def _override_colour(value: str) -> str:
     return f"&H{b:02X}{g:02X}{r:02X}&"
 
 
-def _caption_style(style: Style, metrics: Metrics) -> pysubs2.SSAStyle:
+def _reading_side(align: str, language: str | None) -> str:
+    """Left alignment becomes right for languages written right to left (and the reverse)."""
+    if (language or "").split("-")[0].lower() in RIGHT_TO_LEFT and align != "center":
+        return "right" if align == "left" else "left"
+    return align
+
+
+def _caption_style(style: Style, metrics: Metrics, align: str) -> pysubs2.SSAStyle:
     colours = style.colours
     karaoke = style.highlight.mode == "karaoke"
     return pysubs2.SSAStyle(
@@ -149,7 +159,7 @@ def _caption_style(style: Style, metrics: Metrics) -> pysubs2.SSAStyle:
         borderstyle=3 if style.box.enabled else 1,
         outline=round(metrics.outline, 2),
         shadow=round(metrics.shadow, 2),
-        alignment=_ALIGNMENT[(style.layout.position, style.layout.align)],
+        alignment=_ALIGNMENT[(style.layout.position, align)],
         marginl=metrics.margin_left,
         marginr=metrics.margin_right,
         marginv=metrics.margin_v,
@@ -157,8 +167,8 @@ def _caption_style(style: Style, metrics: Metrics) -> pysubs2.SSAStyle:
     )
 
 
-def _name_style(style: Style, metrics: Metrics) -> pysubs2.SSAStyle:
-    name = _caption_style(style, metrics)
+def _name_style(style: Style, metrics: Metrics, align: str) -> pysubs2.SSAStyle:
+    name = _caption_style(style, metrics, align)
     name.fontsize = round(metrics.font_size * style.speakers.name_size, 1)
     name.primarycolor = _colour(style.speakers.name_colour)
     name.bold = True
