@@ -36,6 +36,16 @@ def twenty(tmp_path_factory):
     return spoken, result, clips, deltas, helpers.decoded(spoken.path)
 
 
+@pytest.fixture(scope="module")
+def short(tmp_path_factory):
+    """~40 s of narration in 3 pieces of at most 15 s, with fake avatar clips: for the quick tests."""
+    folder = tmp_path_factory.mktemp("short clips 'ü' a:b")
+    spoken = helpers.narration(folder / "master.wav", 40, seed=4)
+    result = split_audio(spoken.path, folder / "pieces", words=spoken.words, options=PlanOptions(max_seconds=15))
+    clips, deltas = helpers.avatar_clips(result.plan, result.directory, folder)
+    return spoken, result, clips, deltas, helpers.decoded(spoken.path)
+
+
 def assert_no_drift(errors: helpers.JoinErrors) -> None:
     assert max(abs(e) for e in errors.first_frame) <= FRAME, errors.first_frame
     assert max(abs(e) for e in errors.captions) <= FRAME, errors.captions
@@ -82,8 +92,8 @@ def test_twenty_clips_without_a_plan_keep_their_audio_and_captions_follow_it(twe
     assert max(abs(a.start - b.start) for a, b in zip(written.cues, result.track.cues)) <= 0.001
 
 
-def test_normalising_path_merges_clips_of_different_sizes_and_frame_rates(twenty, tmp_path):
-    _, split, _, _, _ = twenty
+def test_normalising_path_merges_clips_of_different_sizes_and_frame_rates(short, tmp_path):
+    _, split, _, _, _ = short
     pieces = split.plan.pieces[:3]
     clips = [
         helpers.avatar_clip(tmp_path / "a.mp4", 60, split.directory / f"{pieces[0].name}.wav", helpers.PALETTE[0],
@@ -104,8 +114,8 @@ def test_normalising_path_merges_clips_of_different_sizes_and_frame_rates(twenty
     assert result.placements[2].audio_start is None  # a clip without sound: its silence is not "measured"
 
 
-def test_clips_with_different_audio_copy_the_video_and_encode_the_audio_once(twenty, tmp_path):
-    _, split, _, _, _ = twenty
+def test_clips_with_different_audio_copy_the_video_and_encode_the_audio_once(short, tmp_path):
+    _, split, _, _, _ = short
     pieces = split.plan.pieces[:2]
     first = helpers.avatar_clip(tmp_path / "a.mp4", 45, split.directory / f"{pieces[0].name}.wav", helpers.PALETTE[0])
     second = tmp_path / "b.mp4"  # the same video, but 44.1 kHz audio
@@ -120,8 +130,8 @@ def test_clips_with_different_audio_copy_the_video_and_encode_the_audio_once(twe
     assert all(abs(p.av_offset) < 0.001 for p in result.placements)  # audio re-encoded once: sample exact
 
 
-def test_size_option_scales_and_pads(twenty, tmp_path):
-    _, split, clips, _, _ = twenty
+def test_size_option_scales_and_pads(short, tmp_path):
+    _, split, clips, _, _ = short
     short = [
         helpers.avatar_clip(tmp_path / f"s{i}.mp4", 30, split.directory / f"{split.plan.pieces[i].name}.wav",
                             helpers.PALETTE[i])
@@ -134,6 +144,7 @@ def test_size_option_scales_and_pads(twenty, tmp_path):
     assert (info.width, info.height) == (320, 240)
 
 
+@pytest.mark.slow
 def test_clips_exactly_as_long_as_their_pieces_are_copied_with_the_master_audio(tmp_path):
     spoken = helpers.narration(tmp_path / "short.wav", 40, seed=4)
     split = split_audio(spoken.path, tmp_path / "pieces", words=spoken.words, options=PlanOptions(max_seconds=15))
@@ -148,6 +159,7 @@ def test_clips_exactly_as_long_as_their_pieces_are_copied_with_the_master_audio(
     assert_no_drift(errors)
 
 
+@pytest.mark.slow
 def test_clips_at_another_frame_rate_than_the_plan_are_fitted_to_their_pieces(tmp_path):
     spoken = helpers.narration(tmp_path / "short.wav", 40, seed=4)
     split = split_audio(spoken.path, tmp_path / "pieces", words=spoken.words, options=PlanOptions(max_seconds=15))
@@ -194,8 +206,8 @@ def test_stitch_command_with_plan_and_verify(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_stitch_command_transcribes_clips_without_captions(twenty, tmp_path, capsys):
-    spoken, split, clips, deltas, master_audio = twenty
+def test_stitch_command_transcribes_clips_without_captions(short, tmp_path, capsys):
+    spoken, split, clips, deltas, master_audio = short
     out = tmp_path / "two.mp4"
     assert main(["stitch", str(clips[0]), str(clips[1]), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -222,8 +234,8 @@ def test_stitch_command_transcribes_clips_without_captions(twenty, tmp_path, cap
         (["{c0}", "{c1}", "--plan", "{wav}"], "plan"),
     ],
 )
-def test_stitch_command_errors_are_one_line(twenty, tmp_path, capsys, arguments, message):
-    spoken, split, clips, _, _ = twenty
+def test_stitch_command_errors_are_one_line(short, tmp_path, capsys, arguments, message):
+    spoken, split, clips, _, _ = short
     values = {"{c0}": str(clips[0]), "{c1}": str(clips[1]), "{plan}": str(split.plan_path), "{wav}": str(spoken.path)}
     arguments = [values.get(a, a) for a in arguments]
     code = main(["stitch", *arguments, "-o", str(tmp_path / "x.mp4")])
@@ -233,14 +245,14 @@ def test_stitch_command_errors_are_one_line(twenty, tmp_path, capsys, arguments,
     assert not (tmp_path / "x.mp4").exists()
 
 
-def test_output_must_not_overwrite_an_input(twenty, capsys):
-    _, _, clips, _, _ = twenty
+def test_output_must_not_overwrite_an_input(short, capsys):
+    _, _, clips, _, _ = short
     assert main(["stitch", str(clips[0]), str(clips[1]), "-o", str(clips[0])]) == 2
     assert "is one of the input clips" in capsys.readouterr().err
 
 
-def test_plan_with_moved_master_uses_the_piece_wavs(twenty, tmp_path):
-    spoken, split, clips, _, _ = twenty
+def test_plan_with_moved_master_uses_the_piece_wavs(short, tmp_path):
+    spoken, split, clips, _, _ = short
     plan = Plan.load(split.plan_path)
     plan.source = str(tmp_path / "gone.wav")
     moved = plan.save(split.directory / "plan-moved.json")
