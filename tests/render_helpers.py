@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from captionkit.model import Cue, Track, Word
+from captionkit.model import Cue, Word
 
 
 def timed_cue(text: str, start: float, *, word: float = 0.3, gap: float = 0.05, speaker: str | None = None,
