@@ -6,8 +6,9 @@ then the longest gap, and speaker turns in dialogue), in the middle of their
 pause, on frame boundaries of the avatar's output frame rate, so every piece
 is a whole number of frames and the clips made from them tile the master
 audio exactly. A dynamic programme picks the cuts: the fewest pieces that fit
-the limit, then the best cut points, with pieces balanced so no useless short
-tail is left.
+the limit (one or two more only when that avoids cutting where there is no
+pause), the best cut points, and pieces balanced so no useless short tail is
+left. The weights below set those trade-offs.
 """
 
 from __future__ import annotations
