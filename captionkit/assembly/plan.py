@@ -6,8 +6,8 @@ then the longest gap, and speaker turns in dialogue), in the middle of their
 pause, on frame boundaries of the avatar's output frame rate, so every piece
 is a whole number of frames and the clips made from them tile the master
 audio exactly. A dynamic programme picks the cuts: the fewest pieces that fit
-the limit (one or two more only when that avoids cutting where there is no
-pause), the best cut points, and pieces balanced so no useless short tail is
+the limit (one or two more only when the fewest would need many poor cuts:
+mid-sentence, or where there is no pause at all), the best cut points, and pieces balanced so no useless short tail is
 left. The weights below set those trade-offs.
 """
 
