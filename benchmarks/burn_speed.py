@@ -75,7 +75,11 @@ def plain_reencode(video: Path, out: Path, crf: int, preset: str) -> None:
 
 
 def moviepy_composite(video: Path, track: Track, out: Path, crf: int, preset: str, style_name: str) -> None:
+    import warnings
+
     from moviepy import CompositeVideoClip, TextClip, VideoFileClip
+
+    warnings.filterwarnings("ignore", message=".*bytes wanted but 0 bytes read.*")  # moviepy's last-frame notice
 
     clip = VideoFileClip(str(video))
     metrics = resolve(load_style(style_name), (clip.w, clip.h))

@@ -211,3 +211,16 @@ def test_left_aligned_styles_are_mirrored_for_right_to_left_languages():
     assert english.styles["Caption"].alignment == pysubs2.Alignment.BOTTOM_LEFT
     assert to_ass(Track([Cue(0, 1, ["مرحبا"])], language="ar"), size=(1280, 720)).styles["Caption"].alignment == \
         pysubs2.Alignment.BOTTOM_CENTER
+
+
+def test_a_cue_split_for_a_narrow_frame_keeps_quotes_and_phrases_together():
+    from captionkit.render.layout import Token, split_to_fit, weak_endings
+
+    def split(text: str, width: int) -> list[str]:
+        parts = split_to_fit([Token(t) for t in text.split()], width, 2, " ", weak_endings("en"))
+        return [" / ".join(" ".join(token.text for token in line) for line in part) for part in parts]
+
+    assert split('so "three features" never turns into "free features".', 26) == [
+        'so "three features" / never turns', 'into "free features".']
+    for part in split("First, we take the script you gave your voice generator.", 24):
+        assert not part.endswith((" your", " the", " you")), part

@@ -235,7 +235,8 @@ def split_to_fit(
     tokens: list[Token], max_chars: int, max_lines: int, separator: str, weak: frozenset[str] = frozenset()
 ) -> list[list[list[Token]]]:
     """Split tokens into the fewest successive blocks of at most ``max_lines`` x ``max_chars``,
-    cutting after sentence ends rather than commas, and after commas rather than mid-phrase."""
+    cutting after sentence ends rather than commas, after commas rather than mid-phrase, and never
+    after a ``weak`` word when there is a choice."""
     count = len(tokens)
 
     def fits(start: int, end: int) -> bool:
@@ -251,7 +252,8 @@ def split_to_fit(
                 break
             if start not in best:
                 continue
-            penalty = best[start][1] + (0 if end == count else _cut_penalty(tokens[end - 1]))
+            penalty = best[start][1] + (0 if end == count else _cut_penalty(tokens[end - 1], weak))
+            penalty += 4 if end < count and _inside_quotes(tokens[:end]) else 0
             candidate = (best[start][0] + 1, penalty, start)
             if end not in best or candidate[:2] < best[end][:2]:
                 best[end] = candidate
@@ -263,10 +265,19 @@ def split_to_fit(
     return [wrap_tokens(part, max_chars, max_lines, separator, weak) for part in reversed(cuts)]
 
 
-def _cut_penalty(token: Token) -> int:
+def _inside_quotes(tokens: list[Token]) -> bool:
+    """True when a straight or curly double quote opened in ``tokens`` is not closed yet."""
+    text = " ".join(token.text for token in tokens)
+    return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
+
+
+def _cut_penalty(token: Token, weak: frozenset[str]) -> int:
+    """The cost of ending a caption after ``token``: none after a sentence, most after ``the``, ``your``..."""
     if token.text.endswith((".", "!", "?", "…", "؟")):
         return 0
-    return 1 if token.text.endswith(_BREAK_AFTER) else 3
+    if token.text.endswith(_BREAK_AFTER):
+        return 1
+    return 6 if token.text.lower().strip("\"'") in weak else 3
 
 
 def _timed_parts(start: float, end: float, parts: list[list[list[Token]]], speaker: str | None,
