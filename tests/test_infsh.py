@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,7 @@ def no_cli(monkeypatch, tmp_path):
     """A PATH without any infsh/belt."""
     empty = tmp_path / "empty-bin"
     empty.mkdir()
-    monkeypatch.setenv("PATH", f"{empty}{os.pathsep}{Path(os.sys.executable).parent}")
+    monkeypatch.setenv("PATH", f"{empty}{os.pathsep}{Path(sys.executable).parent}")
 
 
 TRACK = Track([Cue(0.2, 0.9, ["Hello from the service"]), Cue(1.1, 1.8, ["Second cue"])])
