@@ -514,18 +514,22 @@ def video_frame_times(path: Path) -> np.ndarray:
     return np.sort(np.asarray(times))
 
 
-def locate(output_audio: np.ndarray, reference: np.ndarray, expected: float, search: float = MEASURE_SEARCH) -> float | None:
-    """Where ``reference`` (16 kHz samples) best matches ``output_audio`` within ``search`` s of ``expected``.
+def locate(
+    audio: np.ndarray, reference: np.ndarray, expected: float, *, audio_start: float = 0.0,
+    search: float = MEASURE_SEARCH,
+) -> float | None:
+    """Where ``reference`` best matches ``audio`` (which starts at ``audio_start`` s) within ``search`` s of ``expected``.
 
-    Normalised cross-correlation by FFT; None when the reference is silent or
-    the match is poor (so a wrong place is never reported as measured).
+    Both are 16 kHz samples. Normalised cross-correlation by FFT; None when the
+    reference is silent or the match is poor (so a wrong place is never
+    reported as measured).
     """
     if len(reference) == 0 or float(np.sqrt(np.mean(reference**2))) < 1e-4:
         return None
     reach = round(search * MEASURE_RATE)
-    first = round(expected * MEASURE_RATE) - reach
+    first = round((expected - audio_start) * MEASURE_RATE) - reach
     begin = max(0, first)
-    segment = output_audio[begin : first + 2 * reach + len(reference)]
+    segment = audio[begin : first + 2 * reach + len(reference)]
     if len(segment) < len(reference):
         return None
     size = 1 << int(np.ceil(np.log2(len(segment) + len(reference))))
@@ -537,7 +541,33 @@ def locate(output_audio: np.ndarray, reference: np.ndarray, expected: float, sea
     best = int(np.argmax(score))
     if score[best] < 0.5:
         return None
-    return (begin + best) / MEASURE_RATE
+    return audio_start + (begin + best) / MEASURE_RATE
+
+
+def audio_window(container, start: float, seconds: float) -> tuple[float, np.ndarray]:
+    """About ``seconds`` of an open container's audio from ``start``, as (time of the first sample, 16 kHz mono).
+
+    Decoding starts half a second early (after a seek the AAC decoder needs a
+    frame to settle) and the samples are timed by the decoded frames' own
+    timestamps.
+    """
+    import av
+
+    stream = container.streams.audio[0]
+    container.seek(max(0, int((start - 0.5) / stream.time_base)), stream=stream)
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=MEASURE_RATE)
+    chunks: list[np.ndarray] = []
+    first_time, have = None, 0
+    for frame in container.decode(stream):
+        if first_time is None:
+            first_time = float(frame.time or 0.0)
+        for out in resampler.resample(frame):
+            chunks.append(out.to_ndarray().reshape(-1))
+            have += len(chunks[-1])
+        if first_time + have / MEASURE_RATE >= start + seconds:
+            break
+    samples = np.concatenate(chunks).astype(np.float32) / 32768.0 if chunks else np.zeros(0, np.float32)
+    return (first_time or 0.0), samples
 
 
 def audio_head(path: Path, seconds: float) -> np.ndarray:
@@ -573,6 +603,8 @@ def _speech_window(audio: np.ndarray, start: float, limit: float) -> tuple[float
 
 def _measure(result: StitchResult, clips: list[Clip], targets: list[int], plan: Plan | None, plan_dir) -> list[Placement]:
     """Each clip's first-frame time (from the output's frame timestamps) and sound start (by correlation)."""
+    import av
+
     from ..media import load_audio
 
     frame_times = video_frame_times(result.output)
@@ -580,30 +612,35 @@ def _measure(result: StitchResult, clips: list[Clip], targets: list[int], plan: 
         result.warnings.append(
             f"the output has {len(frame_times)} frames where {sum(targets)} were expected; check the clips"
         )
-    output_audio = load_audio(result.output, MEASURE_RATE)
     sources = master_audio_inputs(plan, plan_dir) if plan is not None else []
     master = load_audio(sources[0], MEASURE_RATE) if len(sources) == 1 else None
     placements: list[Placement] = []
     position = 0
-    for index, (clip, frames) in enumerate(zip(clips, targets)):
-        nominal = float(position / result.fps)
-        video_start = float(frame_times[position]) if position < len(frame_times) else nominal
-        # the reference sound, where its time `origin` should land in the output, and its end
-        if plan is not None and master is not None:
-            piece = plan.pieces[index]
-            reference, origin, expected, limit = master, piece.start, piece.start, piece.end
-        elif plan is not None:
-            piece = plan.pieces[index]
-            reference, origin, expected, limit = load_audio(sources[index], MEASURE_RATE), 0.0, piece.start, piece.duration
-        else:
-            reference = audio_head(clip.path, MEASURE_HEAD) if clip.info.has_audio else np.zeros(0, np.float32)
-            origin, expected, limit = 0.0, video_start, frames / float(result.fps)  # the part of it that is kept
-        at, window = _speech_window(reference, origin, limit)
-        found = locate(output_audio, window, expected + (at - origin))
-        audio_start = None if found is None else found - (at - origin)
-        adjustment = frames - clip_frames_at(clip, result.fps)
-        placements.append(Placement(clip.path, frames, adjustment, nominal, video_start, audio_start))
-        position += frames
+    with av.open(str(result.output)) as output:
+        for index, (clip, frames) in enumerate(zip(clips, targets)):
+            nominal = float(position / result.fps)
+            video_start = float(frame_times[position]) if position < len(frame_times) else nominal
+            # the reference sound, where its time `origin` should land in the output, and where it ends
+            if plan is not None:
+                piece = plan.pieces[index]
+                if master is not None:
+                    reference, origin, limit = master, piece.start, piece.end
+                else:
+                    reference, origin, limit = load_audio(sources[index], MEASURE_RATE), 0.0, piece.duration
+                expected = piece.start
+            else:
+                reference = audio_head(clip.path, MEASURE_HEAD) if clip.info.has_audio else np.zeros(0, np.float32)
+                origin, expected, limit = 0.0, video_start, frames / float(result.fps)  # the part that is kept
+            at, window = _speech_window(reference, origin, limit)
+            around = expected + (at - origin)
+            heard_from, heard = audio_window(
+                output, around - MEASURE_SEARCH, len(window) / MEASURE_RATE + 2 * MEASURE_SEARCH
+            )
+            found = locate(heard, window, around, audio_start=heard_from)
+            audio_start = None if found is None else found - (at - origin)
+            adjustment = frames - clip_frames_at(clip, result.fps)
+            placements.append(Placement(clip.path, frames, adjustment, nominal, video_start, audio_start))
+            position += frames
     return placements
 
 
