@@ -67,6 +67,14 @@ def timed_words(
     return transcription.words, transcription.language, []
 
 
+def profile_for_style(style: str) -> str:
+    """The reading-rule profile a style is made for: ``social`` for styles that show a few words at
+    a time, ``netflix`` for the others."""
+    from .render.styles import load_style
+
+    return "social" if load_style(style).layout.max_words else "netflix"
+
+
 def caption(
     video: str | Path,
     out_dir: str | Path | None = None,
@@ -74,13 +82,16 @@ def caption(
     script: str | Path | None = None,
     burn: bool = False,
     style: str = "clean",
-    profile: str = "netflix",
+    profile: str | None = None,
     model: str = DEFAULT_MODEL,
     language: str | None = None,
     sdh: bool = False,
     formats: tuple[str, ...] = CAPTION_FORMATS,
 ) -> CaptionResult:
-    """Caption ``video``: write ``<name>.srt/.vtt/.ass`` (and ``<name>.captioned.mp4`` with ``burn``)."""
+    """Caption ``video``: write ``<name>.srt/.vtt/.ass`` (and ``<name>.captioned.mp4`` with ``burn``).
+
+    ``profile=None`` takes the profile the style is made for (see :func:`profile_for_style`).
+    """
     from . import formats as caption_formats
     from .cues.segment import build_track
 
@@ -90,6 +101,7 @@ def caption(
     if burn and not source.has_video:
         raise MediaError(f"{source.path}: has no video stream to burn captions into; drop --burn or give a video")
     out_folder = Path(out_dir) if out_dir is not None else source.path.parent
+    profile = profile or profile_for_style(style)  # also refuses an unknown style before the slow part
     words, detected_language, notes = timed_words(video, script=script, model=model, language=language, sdh=sdh)
     if not any(word.kind == "speech" for word in words):
         notes.append(f"no speech was found in {source.path.name}; the captions are empty")

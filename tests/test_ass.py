@@ -224,3 +224,19 @@ def test_a_cue_split_for_a_narrow_frame_keeps_quotes_and_phrases_together():
         'so "three features" / never turns', 'into "free features".']
     for part in split("First, we take the script you gave your voice generator.", 24):
         assert not part.endswith((" your", " the", " you")), part
+
+
+def test_social_chunks_written_as_ass_lint_clean(tmp_path):
+    """Social-profile cues burned in the social style lint clean under that profile on every aspect."""
+    from captionkit.cues.segment import build_track
+    from captionkit.formats.ass import write_ass
+    from captionkit.formats.jsonfile import read_words
+    from captionkit.lint import lint_file
+    from tests.helpers import REPO
+
+    words = read_words(REPO / "samples" / "presenter.words.json")
+    track = build_track(words, profile="social", fps=30)
+    for size in ((1080, 1920), (1920, 1080), (1080, 1080)):
+        path = write_ass(track, tmp_path / f"social-{size[0]}x{size[1]}.ass", size=size, style="social", fps=30)
+        report = lint_file(path, profile="social", fps=30)
+        assert report.errors == [], [str(v) for v in report.errors]

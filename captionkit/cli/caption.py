@@ -22,7 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                          "SRT or VTT; '-' reads standard input): captions then use its exact words")
     parser.add_argument("--burn", action="store_true", help="also write <name>.captioned.mp4 with captions burned in")
     parser.add_argument("--style", default="clean", help="caption style preset or style file (default: clean)")
-    parser.add_argument("--profile", default="netflix", help="reading-rule profile for the cues (default: netflix)")
+    parser.add_argument("--profile", help="reading-rule profile for the cues (default: social for styles that show a "
+                                          "few words at a time, else netflix)")
     parser.add_argument("--sdh", action="store_true", help="keep script sound cues such as (laughs) as [laughs] captions")
     add_model_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print a machine-readable summary on standard output")

@@ -49,6 +49,12 @@ _ALIGNMENT = {
 # --------------------------------------------------------------------------- time
 
 
+#: Consecutive captions cut from one cue keep this many frames apart (as the reading rules ask).
+MIN_GAP_FRAMES = 2
+#: The frame rate assumed for that gap when none is given (most AI avatar video).
+DEFAULT_FPS = 30
+
+
 class FrameClock:
     """Seconds -> ASS centiseconds, on frame boundaries when the frame rate is known."""
 
@@ -114,10 +120,25 @@ def to_ass(
         max_words=style.layout.max_words,
         uppercase=style.font.uppercase,
     )
+    _keep_frame_gaps(blocks, Fraction(fps or DEFAULT_FPS).limit_denominator(1001000))
     writer = _EventWriter(style, metrics, FrameClock(fps), _speaker_colours(style, blocks), speaker_names or {})
     for block in blocks:
         document.events.extend(writer.events(block))
     return document
+
+
+def _keep_frame_gaps(blocks: list[Block], fps: Fraction) -> None:
+    """End each block at least ``MIN_GAP_FRAMES`` whole frames before the next one starts.
+
+    Cues from segmentation already keep the gap; this matters for the chunks a
+    style cuts from one cue (social: a few words at a time), which would otherwise
+    meet head to tail and not be seen to change.
+    """
+    for block, following in zip(blocks, blocks[1:]):
+        start_frame = round(block.start * fps)
+        latest_end = round(following.start * fps) - MIN_GAP_FRAMES
+        if round(block.end * fps) > latest_end and latest_end > start_frame:
+            block.end = float(latest_end / fps)
 
 
 def write_ass(track: Track, path: str | os.PathLike, **options) -> Path:

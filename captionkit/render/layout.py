@@ -15,10 +15,6 @@ from ..model import Cue, Track, Word, word_separator
 
 #: A new chunk starts after a pause longer than this (seconds), when words are shown a few at a time.
 CHUNK_PAUSE = 0.35
-#: A chunk stays on screen until the next one if the gap is at most this (seconds).
-CHUNK_BRIDGE = 0.5
-#: ... otherwise it is held this long after its last word.
-CHUNK_HANG = 0.25
 
 _BREAK_AFTER = (",", ".", "!", "?", ";", ":", "…", "—", "،", "؟")
 _DASHES = ("-", "–", "—")
@@ -62,7 +58,7 @@ def layout_cues(
     blocks: list[Block] = []
     for cue in track.cues:
         words, estimated = cue_words(cue, separator)
-        if max_words and separator:
+        if max_words and separator and len(words) > max_words:  # a cue that fits keeps its own timing
             groups = chunk_words(words, max_words=max_words, max_chars=max_chars, language=track.language)
             blocks.extend(_chunk_blocks(cue, groups, separator, max_chars, max_lines, estimated, weak))
         else:
@@ -166,8 +162,9 @@ def _chunk_blocks(cue, groups, separator, max_chars, max_lines, estimated, weak)
     for index, group in enumerate(groups):
         start = group[0].start if index else min(cue.start, group[0].start)
         if index + 1 < len(groups):
-            following = groups[index + 1][0].start
-            end = following if following - group[-1].end <= CHUNK_BRIDGE else group[-1].end + CHUNK_HANG
+            # The cue's words belong together (segmentation breaks cues at pauses), so a chunk stays
+            # until the next one; the writer leaves the minimum gap between them.
+            end = groups[index + 1][0].start
         else:
             end = max(cue.end, group[-1].end)
         tokens = [Token(word.text, word) for word in group]
