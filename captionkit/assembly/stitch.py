@@ -47,7 +47,7 @@ MEASURE_RATE = 16000
 MEASURE_WINDOW = 4.0
 MEASURE_SEARCH = 0.5
 #: Seconds of each clip's audio decoded to find a window with sound in it.
-MEASURE_HEAD = 8.0
+MEASURE_HEAD = 6.0
 CAPTION_FORMATS = (".srt", ".vtt", ".ass")
 #: Words at the end of the video whose median offset ``--verify`` reports.
 VERIFY_WORDS = 9
