@@ -42,6 +42,8 @@ END_LAG_SECONDS = 0.03
 PAUSE_SECONDS = 0.15
 #: How far from a pause the attention may have put the word boundary that belongs there.
 PAUSE_REACH_SECONDS = 0.8
+#: The attention is late, so a boundary placed before a pause counts this many times farther from it.
+EARLY_PENALTY = 2.0
 #: A boundary after punctuation counts as this much nearer to a pause.
 PUNCTUATION_BONUS_SECONDS = 0.25
 #: Below the speech level by this much is silence.
@@ -138,7 +140,8 @@ def snap_to_energy(words: list[Word], speech: np.ndarray) -> list[Word]:
             boundary = (before.end + after.start) / 2
             if boundary - centre > PAUSE_REACH_SECONDS + PUNCTUATION_BONUS_SECONDS:
                 break
-            cost = abs(boundary - centre) - (PUNCTUATION_BONUS_SECONDS if _ENDS_CLAUSE.search(before.text) else 0.0)
+            distance = boundary - centre if boundary >= centre else EARLY_PENALTY * (centre - boundary)
+            cost = distance - (PUNCTUATION_BONUS_SECONDS if _ENDS_CLAUSE.search(before.text) else 0.0)
             if cost < best_cost:
                 best, best_cost = k, cost
         if best is None:
@@ -153,15 +156,32 @@ def snap_to_energy(words: list[Word], speech: np.ndarray) -> list[Word]:
 
 
 def _off_pauses(words: list[Word], spoken: list[int], pauses: list[tuple[float, float]]) -> list[Word]:
-    """Starts inside a pause move to its end, ends inside a pause move to its start."""
-    for index in spoken:
+    """Keep words off pauses.
+
+    A word that starts inside a pause belongs after it, unless it ends a
+    clause and the next word is after the pause: then the attention placed it
+    late and it belongs before the pause (ending where the pause begins). An
+    end inside a pause moves to the pause's start.
+    """
+    for position, index in enumerate(spoken):
         word = words[index]
+        following = words[spoken[position + 1]] if position + 1 < len(spoken) else None
+        previous_end = words[spoken[position - 1]].end if position > 0 else 0.0
         for begin, end in pauses:
-            if begin <= word.start < end and word.end > end:
-                word.start = end
+            if begin <= word.start < end and word.end > begin:
+                if _ENDS_CLAUSE.search(word.text) and begin > previous_end and (following is None or following.start >= end - FRAME_SECONDS):
+                    word.end = begin
+                    word.start = max(previous_end, begin - _spoken_length(word.text))
+                elif word.end > end:
+                    word.start = end
             if begin < word.end <= end and word.start < begin:
                 word.end = begin
     return words
+
+
+def _spoken_length(text: str) -> float:
+    """A rough time to say ``text``: normal speech runs about 14 letters a second."""
+    return max(MIN_WORD_SECONDS, sum(ch.isalnum() for ch in text) / 14.0)
 
 
 def _next_true(mask: np.ndarray, begin: int, end: int) -> int | None:
