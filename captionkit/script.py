@@ -34,6 +34,7 @@ _SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’»)\]]*$")
 _SRT_TIMING = re.compile(r"^\s*(\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}\s*-->\s*(\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}")
 _VOICE_TAG = re.compile(r"<v(?:\.[^ >]*)?\s+([^>]+)>", re.IGNORECASE)
 _MARKUP = re.compile(r"</?[^>]+>|\{\\[^}]*\}")
+_SCRIPT_SUFFIXES = (".txt", ".srt", ".vtt", ".md", ".text")
 _DIALOGUE_DASH = re.compile(r"^\s*[-–—]\s+")
 
 
@@ -102,7 +103,9 @@ def _script_text(source: str | Path) -> tuple[str, str]:
     if isinstance(source, str) and source == "-":
         return sys.stdin.read(), ""
     path = Path(source)
-    is_path = isinstance(source, Path) or ("\n" not in source and len(source) < 4096 and _is_file(path))
+    is_path = isinstance(source, Path) or (
+        "\n" not in source and len(source) < 4096 and (_is_file(path) or path.suffix.lower() in _SCRIPT_SUFFIXES)
+    )
     if not is_path:
         return str(source), ""
     if not path.exists():

@@ -92,3 +92,5 @@ def test_a_script_without_words_is_refused(source):
 def test_missing_script_file_is_a_clear_error(tmp_path):
     with pytest.raises(CaptionkitError, match="no such script file"):
         read_script(tmp_path / "nope.txt")
+    with pytest.raises(CaptionkitError, match="no such script file"):
+        read_script(str(tmp_path / "nope.srt"))  # a path given as a string, not script text

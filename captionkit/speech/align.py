@@ -236,17 +236,20 @@ def _align_windows(whisper, tokenizer, audio: np.ndarray, tokens: list[list[int]
     duration = total_frames / MEL_FRAMES_PER_SECOND
     timings: list[_Timing] = []
     seek = 0.0
-    rate = FAST_CHARACTERS_PER_SECOND
     with progress_bar(total=round(duration, 1), label=progress_label or "", unit="s") as bar:
         if not progress_label:
             bar.disable = True
         while len(timings) < len(tokens):
             first_frame = int(round(seek * MEL_FRAMES_PER_SECOND))
+            if total_frames - first_frame < MEL_FRAMES_PER_SECOND // 2:
+                # more script than audio: the rest has no place to go (it will be reported unheard)
+                timings += [_Timing(duration, duration, 0.0) for _ in range(len(tokens) - len(timings))]
+                break
             frames = min(int(WINDOW_SECONDS * MEL_FRAMES_PER_SECOND), total_frames - first_frame)
             is_last = first_frame + frames >= total_frames
             anchor = len(timings) - 1 if timings else None
             first_word = anchor if anchor is not None else 0
-            last_word = _feed_until(tokens, first_word, frames / MEL_FRAMES_PER_SECOND * rate, is_last)
+            last_word = _feed_until(tokens, first_word, frames / MEL_FRAMES_PER_SECOND * FAST_CHARACTERS_PER_SECOND, is_last)
             window = _align_window(
                 whisper, tokenizer, features[:, first_frame : first_frame + frames], tokens[first_word:last_word], seek
             )
