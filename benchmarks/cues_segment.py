@@ -1,10 +1,10 @@
 """Cue segmentation and lint: speed, and quality against a greedy segmenter.
 
-    python benchmarks/cues_segment.py [--minutes 60] [--profile netflix]
+    python benchmarks/cues_segment.py [--minutes 60] [--profile netflix] [--words stream.json]
 
-Builds a word stream of realistic talking-head timing (the piper voice's
-sample text repeated, with true piper word times, two speakers taking turns)
-lasting ``--minutes``, then measures:
+Builds a word stream of realistic talking-head timing (a presenter's script
+and a dialogue, spoken ``--variants`` times by piper with true word times,
+two speakers taking turns, repeated) lasting ``--minutes``, then measures:
 
 * ``build_track`` (the dynamic programme, line breaking and timing): seconds
   and words per second;
@@ -12,13 +12,23 @@ lasting ``--minutes``, then measures:
   next word would break a line, line-count or duration limit, then break; the
   same line breaker and timing passes), for the ratio;
 * ``lint_track`` on the result: cues per second;
-* quality of both: lint errors, unavoidable cues, and cues that end
-  mid-sentence (not after . , ; : ? !).
+* quality of both: lint errors, unavoidable cues, cues that end
+  mid-sentence (not after . , ; : ? !) and of those the ones that end on an
+  article, determiner or preposition ("the | house", "in | the"), and cues holding a sentence boundary
+  in their middle (a sentence ends and the same speaker's next sentence starts
+  in the same cue), and of those, how many are excused: one of the two
+  sentences is too short to stand alone (could not be shown long enough
+  before the next words start).
+
+Piper varies its timing from run to run: to compare two versions of the
+code on the same speech, pass ``--words FILE`` (written on the first run,
+read on the next).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from pathlib import Path
@@ -26,15 +36,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from captionkit.cues.linebreak import LineFiller, break_lines  # noqa: E402
-from captionkit.cues.profiles import load_profile  # noqa: E402
+from captionkit.cues.linebreak import DETERMINERS, PREPOSITIONS, SENTENCE_END, LineFiller, break_lines  # noqa: E402
+from captionkit.cues.profiles import Profile, load_profile  # noqa: E402
 from captionkit.cues.segment import Group, build_track, span_of  # noqa: E402
 from captionkit.cues.timing import TimingRules, frame_time, time_cues  # noqa: E402
 from captionkit.engines import piper_tts  # noqa: E402
+from captionkit.formats.jsonfile import read_words, write_words  # noqa: E402
 from captionkit.lint import lint_track  # noqa: E402
 from captionkit.model import Cue, Track, Word  # noqa: E402
 
 TURNS = [
+    ("S1", "Hi, I'm Joe, and welcome to captionkit. In the next minute I'll show you how a talking-head video gets "
+           "captions that say exactly what the script says. First, we take the script you gave your voice "
+           "generator. Every word, every number and every name stays as you wrote it, so three features never "
+           "turns into free features."),
+    ("S2", "Okay. And the timing?"),
     ("S1", "Welcome back to the studio. Today we are looking at captions that follow the broadcast rules, "
            "from the length of every line to the speed at which people can comfortably read them."),
     ("S2", "Really? Show me."),
@@ -44,15 +60,19 @@ TURNS = [
 ]
 
 
-def word_stream(minutes: float) -> list[Word]:
-    """Piper speech's true word times, the turns repeated until ``minutes`` of speech."""
-    parts = [piper_tts.synthesize(text, speaker=speaker) for speaker, text in TURNS]
-    block = piper_tts.concatenate(parts, gap=0.3)
+def word_stream(minutes: float, variants: int) -> list[Word]:
+    """Piper speech's true word times: the turns spoken ``variants`` times, repeated until ``minutes`` of speech."""
+    blocks = []
+    for _ in range(variants):
+        block = piper_tts.concatenate([piper_tts.synthesize(text, speaker=speaker) for speaker, text in TURNS], 0.3)
+        blocks.append((block.words, block.duration))
     words: list[Word] = []
     offset = 0.0
-    while offset < minutes * 60:
-        words += [Word(w.text, w.start + offset, w.end + offset, speaker=w.speaker) for w in block.words]
-        offset += block.duration + 0.5
+    for block_words, duration in itertools.cycle(blocks):
+        if offset >= minutes * 60:
+            break
+        words += [Word(w.text, w.start + offset, w.end + offset, speaker=w.speaker) for w in block_words]
+        offset += duration + 0.5
     return words
 
 
@@ -89,14 +109,60 @@ def greedy_track(words: list[Word], profile_name: str) -> Track:
     return Track(cues)
 
 
+def sentences_sharing_a_cue(track: Track, number: int, profile: Profile, fps: float) -> list[bool]:
+    """For each sentence that ends inside cue ``number`` (0-based) before more of its speaker's speech: is it excused?
+
+    It is when the sentence before or after the boundary is whole in the cue and too short to stand alone:
+    as a cue of its own it could not be shown for the minimum duration and its reading time before the next
+    words start (less the minimum gap).
+    """
+    cues = track.cues
+    words = cues[number].words
+    before = cues[number - 1].words[-1] if number else None
+    after = cues[number + 1].words[0] if number + 1 < len(cues) else None
+
+    def utterance_bound(left: Word | None, right: Word | None) -> bool:
+        return left is None or right is None or left.text.endswith(SENTENCE_END) or left.speaker != right.speaker
+
+    bounds = [0] + [k for k in range(1, len(words)) if utterance_bound(words[k - 1], words[k])] + [len(words)]
+    gap = profile.min_gap_frames / fps
+
+    def too_short(a: int, b: int) -> bool:
+        next_word = words[b] if b < len(words) else after
+        if not (utterance_bound(words[a - 1] if a else before, words[a]) and utterance_bound(words[b - 1], next_word)):
+            return False  # part of a sentence that goes on in another cue
+        text = " ".join(word.text for word in words[a:b])
+        need = max(profile.min_duration, profile.min_reading_time([text]))
+        room = profile.max_duration
+        if next_word is not None:
+            room = min(room, next_word.start - gap - words[a].start)
+        return room < need
+
+    return [
+        too_short(bounds[position - 1], bounds[position]) or too_short(bounds[position], bounds[position + 1])
+        for position in range(1, len(bounds) - 1)
+        if words[bounds[position] - 1].speaker == words[bounds[position]].speaker
+    ]
+
+
 def quality(track: Track, profile: str) -> dict:
     violations = lint_track(track, profile)
+    rules = load_profile(profile)
     mid_sentence = sum(not cue.words[-1].text.endswith((".", ",", ";", ":", "?", "!")) for cue in track.cues)
+    shared = [
+        excused for number in range(len(track.cues))
+        for excused in sentences_sharing_a_cue(track, number, rules, rules.default_fps)
+    ]
     return {
         "cues": len(track.cues),
         "errors": sum(v.severity == "error" for v in violations),
         "unavoidable cues": len({v.cue for v in violations if v.severity == "unavoidable"}),
         "mid-sentence breaks": mid_sentence,
+        "  after article/prep.": sum(
+            cue.words[-1].text.lower().strip(",.;:!?\"'") in DETERMINERS | PREPOSITIONS for cue in track.cues[:-1]
+        ),
+        "sentence ends mid-cue": len(shared),
+        "  of a short sentence": sum(shared),
     }
 
 
@@ -110,8 +176,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=float, default=60)
     parser.add_argument("--profile", default="netflix")
+    parser.add_argument("--variants", type=int, default=4, help="how many times piper speaks the turns")
+    parser.add_argument("--words", type=Path, help="word stream file: read if it exists, else written")
     args = parser.parse_args()
-    words = word_stream(args.minutes)
+    if args.words and args.words.exists():
+        words = read_words(args.words)
+    else:
+        words = word_stream(args.minutes, args.variants)
+        if args.words:
+            write_words(words, args.words)
     print(f"{len(words)} words, {words[-1].end / 60:.1f} minutes of speech, profile {args.profile}")
     track, seconds = timed(lambda: build_track(words, profile=args.profile))
     greedy, greedy_seconds = timed(greedy_track, words, args.profile)

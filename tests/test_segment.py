@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from captionkit.cues.linebreak import CLAUSE_END, CONJUNCTIONS, DETERMINERS, PREPOSITIONS, SENTENCE_END
 from captionkit.cues.profiles import available_profiles, load_profile
 from captionkit.cues.segment import build_track
 from captionkit.engines import piper_tts
 from captionkit.errors import CaptionkitError
 from captionkit.formats import save
+from captionkit.formats.jsonfile import read_words
 from captionkit.lint import lint_file, lint_track
-from captionkit.model import Word
+from captionkit.model import Track, Word
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+#: Words a clause can open with: a cue may break before them.
+CLAUSE_OPENERS = CONJUNCTIONS | PREPOSITIONS | {"that", "how", "what", "why", "whether"}
 
 MONOLOGUE = (
     "Welcome back to the studio. Today we are looking at captions that follow the broadcast rules, "
@@ -198,3 +206,83 @@ def test_every_caption_file_captionkit_writes_passes_lint(profile, monologue_wor
         assert report.errors == [], (extension, report.errors)
         for violation in report.unavoidable:
             assert violation.kind in {"min-duration", "reading-speed", "words-per-minute", "line-length"}
+
+
+def _core(text: str) -> str:
+    return text.strip("\"'()[],.;:!?").lower()
+
+
+def shared_sentences(track: Track, profile: str, fps: float) -> list[tuple[str, bool]]:
+    """Every sentence end inside a cue that the same speaker's next sentence follows in that cue.
+
+    Each comes as (cue text, excused): excused when one of the two sentences is whole in the cue and too
+    short to stand alone, that is a cue of just its words could not be shown for the minimum duration and
+    its reading time before the next words start (less the minimum gap).
+    """
+    rules = load_profile(profile)
+    words = track.words
+    starts = {0} | {k for k in range(1, len(words)) if words[k - 1].text.endswith(SENTENCE_END)
+                    or words[k - 1].speaker != words[k].speaker}
+
+    def too_short(a: int, b: int) -> bool:
+        if a not in starts or b not in starts | {len(words)}:
+            return False  # part of a sentence that goes on in another cue
+        need = max(rules.min_duration, rules.min_reading_time([" ".join(w.text for w in words[a:b])]))
+        room = words[b].start - words[a].start - rules.min_gap_frames / fps if b < len(words) else rules.max_duration
+        return room < need
+
+    shared, first = [], 0
+    for cue in track.cues:
+        last = first + len(cue.words)
+        inside = [k for k in range(first + 1, last) if k in starts]
+        bounds = [first, *inside, last]
+        for position, k in enumerate(inside, 1):
+            if words[k - 1].speaker == words[k].speaker:
+                excused = too_short(bounds[position - 1], k) or too_short(k, bounds[position + 1])
+                shared.append((cue.text, excused))
+        first = last
+    return shared
+
+
+@pytest.fixture(scope="module")
+def presenter_words() -> list[Word]:
+    """The bundled sample's true word times (piper)."""
+    return read_words(SAMPLES / "presenter.words.json")
+
+
+@pytest.mark.parametrize("profile", ["netflix", "broadcast"])
+def test_presenter_cues_break_at_sentence_ends_or_clause_boundaries(presenter_words, profile):
+    track = build_track(presenter_words, profile=profile)
+    for cue, following in zip(track.cues, track.cues[1:]):
+        left, right = cue.words[-1].text, following.words[0].text
+        assert left.endswith(SENTENCE_END + CLAUSE_END) or _core(right) in CLAUSE_OPENERS, (left, right)
+        assert _core(left) not in DETERMINERS | PREPOSITIONS
+    assert shared_sentences(track, profile, load_profile(profile).default_fps) == []
+    assert [v for v in lint_track(track, profile) if v.severity == "error"] == []
+
+
+def test_presenter_first_sentence_is_a_cue_of_its_own(presenter_words):
+    """The sample that showed "...captionkit. / In the next minute I'll show you how" | "a talking-head video"."""
+    track = build_track(presenter_words, profile="netflix")
+    first_sentence = presenter_words[: [w.text for w in presenter_words].index("captionkit.") + 1]
+    assert track.cues[0].words == first_sentence
+    assert track.cues[1].words[0].text == "In"
+    assert all(cue.words[-1].text.endswith(SENTENCE_END) for cue in track.cues if "." in cue.text[:-1])
+
+
+@pytest.mark.parametrize("pause, shares", [(0.1, True), (0.8, False)])
+def test_a_sentence_too_short_to_stand_alone_shares_a_cue(pause, shares):
+    speech = piper_tts.synthesize("Yes. I think the captions should follow the speech closely.", sentence_pause=pause)
+    track = build_track(speech.words, profile="netflix")
+    assert (track.cues[0].text == "Yes.") is not shares
+    assert all(excused for _, excused in shared_sentences(track, "netflix", 30))
+    assert [v for v in lint_track(track, "netflix") if v.severity == "error"] == []
+
+
+def test_monologue_and_dialogue_keep_sentences_apart(monologue_words, dialogue_words):
+    # Broadcast's 180 words per minute is slower than piper speaks: there two sentences sometimes share a cue
+    # because a cue break between them would leave a cue too fast to read.
+    for words in (monologue_words, dialogue_words):
+        track = build_track(words, profile="netflix")
+        shared = shared_sentences(track, "netflix", 30)
+        assert all(excused for _, excused in shared), shared

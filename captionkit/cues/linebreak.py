@@ -34,7 +34,7 @@ DETERMINERS = frozenset(
 )
 CONJUNCTIONS = frozenset(
     "and but or nor so yet because although though while when whenever where if unless since until "
-    "whereas which who whom whose then".split()
+    "whereas which who whom whose then as than".split()
 )
 PREPOSITIONS = frozenset(
     "in on at to for from with about into onto of by over under through after before between without "

@@ -10,11 +10,15 @@
    to a sentence end or turn); a sound event such as ``[laughs]`` alone in its cue; no
    cue across a silence of ``pause_break`` or more). Among those it picks the
    cheapest: each cue costs a little, breaking mid-sentence costs more than at
-   a comma, which costs more than at a sentence end (the scores of
-   :func:`captionkit.cues.linebreak.break_cost`), pauses make a break cheaper,
-   and a cue that could not be shown long enough (minimum duration, reading
-   speed) before the next one starts costs a lot, so short phrases join their
-   neighbours.
+   a comma or before a conjunction, which costs more than at a sentence end
+   (the scores of :func:`captionkit.cues.linebreak.break_cost`), pauses make a
+   break cheaper, and a cue that could not be shown long enough (minimum
+   duration, reading speed) before the next one starts costs a lot, so short
+   phrases join their neighbours. A cue holding the end of one sentence and
+   the start of the next (same speaker) costs most of all, unless one of the
+   two is a whole sentence too short to stand alone as a cue (a quick "Yes."
+   before more speech): professional subtitlers break cues at sentence ends
+   whenever the rules allow it.
 2. **Line breaking** (:func:`captionkit.cues.linebreak.break_lines`).
 3. **Timing** (:mod:`captionkit.cues.timing`) on whole frames.
 
@@ -51,14 +55,20 @@ CUE_COST = 3.0
 #: Extra cost of a dual-speaker cue over two single-speaker ones.
 DUAL_SPEAKER_COST = 2.0
 #: Cost of a cue that cannot be shown for as long as the rules need, plus a share scaled by the shortfall:
-#: a grouping that avoids one is preferred unless it needs clumsy breaks ("from | the length") for a
-#: shortfall of a frame or two.
+#: a grouping that avoids one is preferred unless it needs clumsy breaks ("from | the length") or a cue
+#: holding two sentences for a shortfall of a frame or two (a frame of a 3.5 s cue costs 1.4).
 SHORTFALL_COST = 10.0
-SHORTFALL_SCALE = 60.0
+SHORTFALL_SCALE = 150.0
 #: A cue break mid-sentence is worse than a line break at the same place by this factor.
 CUE_BREAK_WEIGHT = 2.0
 #: How much a pause of ``pause_break`` lowers the cost of breaking there.
 PAUSE_BONUS = 8.0
+#: Cost of a sentence end inside a cue, the same speaker going on with the next sentence: more than other
+#: ways of grouping cost, as a cue break there keeps the rules unless a sentence is too short to stand alone.
+SENTENCE_INSIDE_CUE_COST = 14.0
+#: The same when one of the two is a whole sentence that could not be shown long enough alone: less than
+#: a shortfall, so a short sentence shares a cue with its neighbour rather than flash by.
+SHORT_SENTENCE_SHARING_COST = 3.0
 
 
 @dataclass
@@ -174,6 +184,7 @@ class _WordStream:
             self.layout.width(a, b) if b > a else 0.0 for a, b in itertools.pairwise(self.token_starts)
         ]
         self.word_counts = [len(WORD_TOKEN.findall(word.text)) for word in words]
+        self.word_count_sums = list(itertools.accumulate(self.word_counts, initial=0))
         self.ins = [frame_ceil(word.start, rules.fps) for word in words]
         self.outs = [frame_ceil(word.end, rules.fps) for word in words]
         self.dash_length = profile.line_length(profile.dash)
@@ -185,11 +196,34 @@ class _WordStream:
             or words[k].start - words[k - 1].end >= profile.pause_break
             for k in range(1, len(words))
         ] + [True]
+        # Where the same speaker goes on with a new sentence: a boundary a cue should not hold inside it.
+        self.new_sentence = [False] + [
+            words[k - 1].text.endswith(SENTENCE_END) and words[k - 1].speaker == words[k].speaker
+            for k in range(1, len(words))
+        ] + [False]
+        self._fits_alone: dict[tuple[int, int], bool] = {}
         # The cost of a cue break before word k (k >= 1), judged with the two words before it.
         self.break_costs = [0.0] + [
             break_cost(words[k - 1].text, words[k].text, profile.language, words[k - 2].text if k > 1 else "")
             for k in range(1, len(words))
         ]
+
+    def could_stand_alone(self, a: int, b: int) -> bool:
+        """Whether words ``a`` .. ``b - 1`` as a cue of their own could be shown long enough before word ``b``."""
+        key = (a, b)
+        if key not in self._fits_alone:
+            profile, rules = self.profile, self.rules
+            first, last = self.token_starts[a], self.token_starts[b]
+            chars = 0.0
+            if last > first:
+                chars = self.layout.width(first, last) - (self.layout.line_count(first, last) - 1) * self.separator
+            reading = profile.reading_time(chars, self.word_count_sums[b] - self.word_count_sums[a])
+            need = seconds_to_frames_up(max(profile.min_duration, reading), rules.fps)
+            room = rules.max_frames
+            if b < len(self.words):
+                room = min(room, self.ins[b] - rules.gap_frames - self.ins[a])
+            self._fits_alone[key] = need <= room
+        return self._fits_alone[key]
 
 
 def _make_group(runs: list[list[int]], stream: _WordStream) -> Group:
@@ -236,6 +270,8 @@ class _CueCandidate:
         self.parts: list[_Run] = []
         self.word_count = 0
         self.must_end = False
+        #: Where a sentence or a speaker's turn starts after the first word.
+        self.utterance_starts: list[int] = []
 
     def extend(self, index: int) -> bool:
         """Add word ``index``; False when the cue cannot take it."""
@@ -264,6 +300,8 @@ class _CueCandidate:
             self.must_end = word.kind == "sound"
         self.word_count += stream.word_counts[index]
         self.parts[-1].add(index)
+        if index > self.first and stream.utterance_bounds[index]:
+            self.utterance_starts.append(index)
         if index == self.first:
             return True
         if len(self.parts) == 2:
@@ -286,12 +324,33 @@ class _CueCandidate:
         a, b = stream.token_starts[self.first], stream.token_starts[self.runs[0][-1] + 1]
         return stream.layout.best(a, b, self.parts[0].filler.lines)[0] if b > a else 0.0
 
+    def sentence_sharing_cost(self, end: int) -> float:
+        """The cost of the sentences that end inside the cue ``first`` .. ``end - 1`` (module docstring)."""
+        cost = 0.0
+        bounds = [self.first, *self.utterance_starts, end]
+        for position, start in enumerate(bounds[1:-1], 1):
+            if not self.stream.new_sentence[start]:
+                continue
+            before, after = bounds[position - 1], bounds[position + 1]
+            if self._too_short_alone(before, start) or self._too_short_alone(start, after):
+                cost += SHORT_SENTENCE_SHARING_COST
+            else:
+                cost += SENTENCE_INSIDE_CUE_COST
+        return cost
+
+    def _too_short_alone(self, a: int, b: int) -> bool:
+        """Whether words ``a`` .. ``b - 1`` are a whole utterance that could not be a cue of its own."""
+        stream = self.stream
+        whole = stream.utterance_bounds[a] and stream.utterance_bounds[b]
+        return whole and not stream.could_stand_alone(a, b)
+
 
 def _group_cost(candidate: _CueCandidate, end: int) -> float:
     """The cost of making words ``candidate.first`` .. ``end - 1`` one cue (module docstring)."""
     stream = candidate.stream
     words, profile, rules = stream.words, stream.profile, stream.rules
     cost = CUE_COST + (DUAL_SPEAKER_COST if len(candidate.runs) == 2 else 0.0) + candidate.layout_cost()
+    cost += candidate.sentence_sharing_cost(end)
     if end < len(words):
         left, right = words[end - 1], words[end]
         if left.kind == right.kind == "speech" and left.speaker == right.speaker:
