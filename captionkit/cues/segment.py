@@ -63,9 +63,10 @@ SHORTFALL_SCALE = 150.0
 CUE_BREAK_WEIGHT = 2.0
 #: How much a pause of ``pause_break`` lowers the cost of breaking there.
 PAUSE_BONUS = 8.0
-#: Cost of a sentence end inside a cue, the same speaker going on with the next sentence: more than other
-#: ways of grouping cost, as a cue break there keeps the rules unless a sentence is too short to stand alone.
-SENTENCE_INSIDE_CUE_COST = 14.0
+#: Cost of a sentence end inside a cue, the same speaker going on with the next sentence: more than an
+#: extra cue, a clumsy cue break elsewhere in the sentence, or a shortfall of a few frames (a cue at 20.2
+#: CPS rather than 20), as subtitlers keep sentences apart (benchmarks/cues_segment.py measures it).
+SENTENCE_INSIDE_CUE_COST = 20.0
 #: The same when one of the two is a whole sentence that could not be shown long enough alone: less than
 #: a shortfall, so a short sentence shares a cue with its neighbour rather than flash by.
 SHORT_SENTENCE_SHARING_COST = 3.0
