@@ -38,7 +38,7 @@ BROKEN = {
     ),
     "reading-speed": (srt_text(with_cue(0, 1.0, 2.0, ["Hello there, how are you doing?"])), "netflix", 1),
     "words-per-minute": (srt_text(with_cue(0, 1.0, 2.2, ["One two three four five six."])), "broadcast", 1),
-    "word-count": (srt_text(with_cue(0, 1.0, 3.0, ["I am so very glad."])), "social", 1),
+    "word-count": (srt_text(with_cue(0, 1.0, 3.0, ["I am so glad."])), "social", 1),
     "min-duration": (srt_text(with_cue(0, 1.0, 1.4, ["Hi."])), "netflix", 1),
     "max-duration": (srt_text([(1.0, 8.2, ["Hello there."]), (9.0, 11.0, ["How about you?"])]), "netflix", 1),
     "off-frame": (srt_text(with_cue(0, 1.01, 3.0, ["Hello there."])), "netflix", 1),
