@@ -50,6 +50,29 @@ SENTENCES = [
 ]
 
 
+SENTENCES_ES = [
+    "Buenos días a todos.",
+    "Hoy hablamos de los subtítulos del vídeo.",
+    "La reunión empieza a las nueve.",
+    "Mi hermana vive cerca del mar.",
+    "Necesitamos más tiempo para terminar el trabajo.",
+    "El tren llegó tarde otra vez.",
+    "Gracias por venir esta mañana.",
+    "Las noticias fueron muy buenas.",
+]
+SENTENCES_DE = [
+    "Guten Morgen zusammen.",
+    "Heute sprechen wir über Untertitel.",
+    "Das Treffen beginnt um neun Uhr.",
+    "Meine Schwester wohnt in der Nähe vom Meer.",
+    "Wir brauchen mehr Zeit für diese Arbeit.",
+    "Der Zug kam wieder zu spät.",
+    "Vielen Dank, dass ihr heute gekommen seid.",
+    "Die Nachrichten waren sehr gut.",
+]
+SENTENCES_BY_LANGUAGE = {"en": SENTENCES, "es": SENTENCES_ES, "de": SENTENCES_DE}
+
+
 @dataclass(slots=True)
 class Clip:
     """Mono 16 kHz audio, its text and its true word times."""
@@ -72,23 +95,31 @@ def make_clip(
     length_scale: float = 1.0,
     sentence_pause: float = 0.35,
     effect: str = "clean",
+    language: str = "en",
 ) -> Clip:
     """About ``seconds`` of speech from random corpus sentences, with ``effect`` applied to the audio."""
+    with spoken_language(language) if language != "en" else contextlib.nullcontext():
+        speech = _sentences_speech(seconds, seed, length_scale, sentence_pause, SENTENCES_BY_LANGUAGE[language])
+    audio, scale = _apply(effect, speech)
+    truth = [Word(w.text, w.start * scale, w.end * scale) for w in speech.words or []]
+    return Clip(name, audio, " ".join(w.text for w in truth), truth)
+
+
+def _sentences_speech(
+    seconds: float, seed: int, length_scale: float, sentence_pause: float, sentences: list[str]
+) -> piper_tts.Speech:
     rng = random.Random(seed)
     parts: list[piper_tts.Speech] = [piper_tts.silence(0.3 + rng.random() * 0.5)]
     spoken = 0.0
     while spoken < seconds - 1.0:
-        sentence = rng.choice(SENTENCES)
+        sentence = rng.choice(sentences)
         speech = piper_tts.synthesize(sentence, length_scale=length_scale)
         if speech.words is None:
             continue
         parts += [speech, piper_tts.silence(sentence_pause * (0.5 + rng.random()))]
         spoken += speech.duration + sentence_pause
     parts.append(piper_tts.silence(0.5))
-    speech = piper_tts.concatenate(parts)
-    audio, scale = _apply(effect, speech)
-    truth = [Word(w.text, w.start * scale, w.end * scale) for w in speech.words or []]
-    return Clip(name, audio, " ".join(w.text for w in truth), truth)
+    return piper_tts.concatenate(parts)
 
 
 EFFECTS = ("clean", "pitch-up", "pitch-down", "faster", "slower", "noise", "lowpass", "rubberband")

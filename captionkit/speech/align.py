@@ -407,20 +407,35 @@ def _confirmed_by_transcript(
 
     Low token probabilities also come from accents and odd spellings; text the
     audio really lacks is also missing from what the model hears there. Only
-    the places already in doubt are transcribed, so a matching script costs
-    nothing extra.
+    the places already in doubt are transcribed (neighbouring ones together,
+    up to one 30 s window per call), so a matching script costs nothing extra.
     """
-    confirmed = [m for m in report.mismatches if not _heard_in_transcript(m, words, audio, whisper, language)]
+    duration = len(audio) / MODEL_SAMPLE_RATE
+    confirmed: list[Mismatch] = []
+    for group, (start, end) in _transcript_spans(report.mismatches, duration):
+        heard = _transcript_words(audio, start, end, whisper, language)
+        confirmed += [m for m in group if not _heard(m, words, heard, end)]
     if len(confirmed) == len(report.mismatches):
         return report
     counted = sum(m.last - m.first + 1 for m in confirmed)
     return AlignmentReport(report.total_words, counted, confirmed, report.mean_probability)
 
 
-def _heard_in_transcript(mismatch: Mismatch, words: list[Word], audio: np.ndarray, whisper, language: str) -> bool:
-    duration = len(audio) / MODEL_SAMPLE_RATE
-    start = max(0.0, mismatch.start - TRANSCRIPT_CONTEXT_SECONDS)
-    end = min(duration, start + WINDOW_SECONDS, max(mismatch.end, mismatch.start + 1.0) + TRANSCRIPT_CONTEXT_SECONDS)
+def _transcript_spans(mismatches: list[Mismatch], duration: float) -> list[tuple[list[Mismatch], tuple[float, float]]]:
+    """Mismatches grouped into audio spans of at most one window, with context around each."""
+    groups: list[tuple[list[Mismatch], tuple[float, float]]] = []
+    for mismatch in mismatches:
+        start = max(0.0, mismatch.start - TRANSCRIPT_CONTEXT_SECONDS)
+        end = min(duration, max(mismatch.end, mismatch.start + 1.0) + TRANSCRIPT_CONTEXT_SECONDS)
+        if groups and end - groups[-1][1][0] <= WINDOW_SECONDS:
+            groups[-1][0].append(mismatch)
+            groups[-1] = (groups[-1][0], (groups[-1][1][0], end))
+        else:
+            groups.append(([mismatch], (start, min(end, start + WINDOW_SECONDS))))
+    return groups
+
+
+def _transcript_words(audio: np.ndarray, start: float, end: float, whisper, language: str) -> list[str]:
     segments, _info = whisper.transcribe(
         audio[int(start * MODEL_SAMPLE_RATE) : int(end * MODEL_SAMPLE_RATE)],
         language=language,
@@ -429,7 +444,11 @@ def _heard_in_transcript(mismatch: Mismatch, words: list[Word], audio: np.ndarra
         condition_on_previous_text=False,
     )
     heard = [_normalized(token) for segment in segments for token in segment.text.split()]
-    heard = [token for token in heard if token]
+    return [token for token in heard if token]
+
+
+def _heard(mismatch: Mismatch, words: list[Word], heard: list[str], end: float) -> bool:
+    """Whether most of the doubted words are in the transcript after all."""
     doubted = [
         _normalized(word.text)
         for word in words[mismatch.first : mismatch.last + 1]
