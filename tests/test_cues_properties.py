@@ -18,6 +18,7 @@ from captionkit.formats import srt, vtt
 from captionkit.cues.timing import TIME_TOLERANCE
 from captionkit.lint import lint_track
 from captionkit.model import Word
+from tests.cues_helpers import shared_sentences
 
 ENGLISH = [
     "the", "a", "house", "and", "but", "in", "on", "John", "Smith", "I", "will", "not", "go",
@@ -91,6 +92,18 @@ SETTINGS = settings(
 def test_english_streams_lint_clean(profile, words, fps):
     track = build_track(words, profile=profile, language="en", fps=fps)
     check_track(words, track, profile, fps, "en")
+
+
+@pytest.mark.parametrize("profile", ["netflix", "broadcast"])
+@SETTINGS
+@given(words=word_streams(ENGLISH), fps=st.sampled_from(FRAME_RATES))
+def test_two_sentences_that_could_stand_alone_never_share_a_cue(profile, words, fps):
+    # With a third sentence in the cue, the two may share it because the third could not stand alone with
+    # either of them; with just two, a cue break between them always keeps the rules.
+    track = build_track(words, profile=profile, language="en", fps=fps)
+    rate = load_profile(profile).frame_rate(fps)
+    shared = shared_sentences(track, profile, rate, slack=2 / rate)  # times are not on frames: 1 frame each end
+    assert [item for item in shared if item.parts == 2 and item.whole and not item.excused] == []
 
 
 @pytest.mark.parametrize("language, vocabulary", [("ja", JAPANESE), ("zh", CHINESE)])

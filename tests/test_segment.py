@@ -14,7 +14,9 @@ from captionkit.errors import CaptionkitError
 from captionkit.formats import save
 from captionkit.formats.jsonfile import read_words
 from captionkit.lint import lint_file, lint_track
-from captionkit.model import Track, Word
+from captionkit.model import Word
+
+from tests.cues_helpers import shared_sentences
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 #: Words a clause can open with: a cue may break before them.
@@ -212,38 +214,6 @@ def _core(text: str) -> str:
     return text.strip("\"'()[],.;:!?").lower()
 
 
-def shared_sentences(track: Track, profile: str, fps: float) -> list[tuple[str, bool]]:
-    """Every sentence end inside a cue that the same speaker's next sentence follows in that cue.
-
-    Each comes as (cue text, excused): excused when one of the two sentences is whole in the cue and too
-    short to stand alone, that is a cue of just its words could not be shown for the minimum duration and
-    its reading time before the next words start (less the minimum gap).
-    """
-    rules = load_profile(profile)
-    words = track.words
-    starts = {0} | {k for k in range(1, len(words)) if words[k - 1].text.endswith(SENTENCE_END)
-                    or words[k - 1].speaker != words[k].speaker}
-
-    def too_short(a: int, b: int) -> bool:
-        if a not in starts or b not in starts | {len(words)}:
-            return False  # part of a sentence that goes on in another cue
-        need = max(rules.min_duration, rules.min_reading_time([" ".join(w.text for w in words[a:b])]))
-        room = words[b].start - words[a].start - rules.min_gap_frames / fps if b < len(words) else rules.max_duration
-        return room < need
-
-    shared, first = [], 0
-    for cue in track.cues:
-        last = first + len(cue.words)
-        inside = [k for k in range(first + 1, last) if k in starts]
-        bounds = [first, *inside, last]
-        for position, k in enumerate(inside, 1):
-            if words[k - 1].speaker == words[k].speaker:
-                excused = too_short(bounds[position - 1], k) or too_short(k, bounds[position + 1])
-                shared.append((cue.text, excused))
-        first = last
-    return shared
-
-
 @pytest.fixture(scope="module")
 def presenter_words() -> list[Word]:
     """The bundled sample's true word times (piper)."""
@@ -275,7 +245,7 @@ def test_a_sentence_too_short_to_stand_alone_shares_a_cue(pause, shares):
     speech = piper_tts.synthesize("Yes. I think the captions should follow the speech closely.", sentence_pause=pause)
     track = build_track(speech.words, profile="netflix")
     assert (track.cues[0].text == "Yes.") is not shares
-    assert all(excused for _, excused in shared_sentences(track, "netflix", 30))
+    assert all(shared.excused for shared in shared_sentences(track, "netflix", 30))
     assert [v for v in lint_track(track, "netflix") if v.severity == "error"] == []
 
 
@@ -285,4 +255,4 @@ def test_monologue_and_dialogue_keep_sentences_apart(monologue_words, dialogue_w
     for words in (monologue_words, dialogue_words):
         track = build_track(words, profile="netflix")
         shared = shared_sentences(track, "netflix", 30)
-        assert all(excused for _, excused in shared), shared
+        assert all(item.excused for item in shared), shared
