@@ -14,11 +14,11 @@ two speakers taking turns, repeated) lasting ``--minutes``, then measures:
 * ``lint_track`` on the result: cues per second;
 * quality of both: lint errors, unavoidable cues, cues that end
   mid-sentence (not after . , ; : ? !) and of those the ones that end on an
-  article, determiner or preposition ("the | house", "in | the"), and cues holding a sentence boundary
-  in their middle (a sentence ends and the same speaker's next sentence starts
-  in the same cue), and of those, how many are excused: one of the two
-  sentences is too short to stand alone (could not be shown long enough
-  before the next words start).
+  article, determiner or preposition ("the | house", "in | the"), and
+  sentence ends inside a cue (the same speaker's next sentence starts in the
+  same cue), and of those, how many are excused: one of the two sentences is
+  too short to stand alone (could not be shown long enough before the next
+  words start).
 
 Piper varies its timing from run to run: to compare two versions of the
 code on the same speech, pass ``--words FILE`` (written on the first run,
@@ -109,50 +109,45 @@ def greedy_track(words: list[Word], profile_name: str) -> Track:
     return Track(cues)
 
 
-def sentences_sharing_a_cue(track: Track, number: int, profile: Profile, fps: float) -> list[bool]:
-    """For each sentence that ends inside cue ``number`` (0-based) before more of its speaker's speech: is it excused?
+def shared_sentences(track: Track, profile: Profile, fps: float) -> list[bool]:
+    """For each sentence end inside a cue that the same speaker's next sentence follows: is it excused?
 
     It is when the sentence before or after the boundary is whole in the cue and too short to stand alone:
     as a cue of its own it could not be shown for the minimum duration and its reading time before the next
-    words start (less the minimum gap).
+    words start (less the minimum gap). tests/cues_helpers.py checks the same.
     """
-    cues = track.cues
-    words = cues[number].words
-    before = cues[number - 1].words[-1] if number else None
-    after = cues[number + 1].words[0] if number + 1 < len(cues) else None
-
-    def utterance_bound(left: Word | None, right: Word | None) -> bool:
-        return left is None or right is None or left.text.endswith(SENTENCE_END) or left.speaker != right.speaker
-
-    bounds = [0] + [k for k in range(1, len(words)) if utterance_bound(words[k - 1], words[k])] + [len(words)]
-    gap = profile.min_gap_frames / fps
+    words = track.words
+    starts = {0, len(words)} | {
+        k for k in range(1, len(words))
+        if words[k - 1].text.endswith(SENTENCE_END) or words[k - 1].speaker != words[k].speaker
+    }
 
     def too_short(a: int, b: int) -> bool:
-        next_word = words[b] if b < len(words) else after
-        if not (utterance_bound(words[a - 1] if a else before, words[a]) and utterance_bound(words[b - 1], next_word)):
+        if a not in starts or b not in starts:
             return False  # part of a sentence that goes on in another cue
-        text = " ".join(word.text for word in words[a:b])
-        need = max(profile.min_duration, profile.min_reading_time([text]))
+        need = max(profile.min_duration, profile.min_reading_time([" ".join(w.text for w in words[a:b])]))
         room = profile.max_duration
-        if next_word is not None:
-            room = min(room, next_word.start - gap - words[a].start)
+        if b < len(words):
+            room = min(room, words[b].start - words[a].start - profile.min_gap_frames / fps)
         return room < need
 
-    return [
-        too_short(bounds[position - 1], bounds[position]) or too_short(bounds[position], bounds[position + 1])
-        for position in range(1, len(bounds) - 1)
-        if words[bounds[position] - 1].speaker == words[bounds[position]].speaker
-    ]
+    excused, first = [], 0
+    for cue in track.cues:
+        last = first + len(cue.words)
+        bounds = [first, *(k for k in range(first + 1, last) if k in starts), last]
+        for position in range(1, len(bounds) - 1):
+            before, k, after = bounds[position - 1], bounds[position], bounds[position + 1]
+            if words[k - 1].speaker == words[k].speaker:
+                excused.append(too_short(before, k) or too_short(k, after))
+        first = last
+    return excused
 
 
 def quality(track: Track, profile: str) -> dict:
     violations = lint_track(track, profile)
     rules = load_profile(profile)
     mid_sentence = sum(not cue.words[-1].text.endswith((".", ",", ";", ":", "?", "!")) for cue in track.cues)
-    shared = [
-        excused for number in range(len(track.cues))
-        for excused in sentences_sharing_a_cue(track, number, rules, rules.default_fps)
-    ]
+    shared = shared_sentences(track, rules, rules.default_fps)
     return {
         "cues": len(track.cues),
         "errors": sum(v.severity == "error" for v in violations),
