@@ -34,6 +34,13 @@ def test_breaks_before_a_conjunction():
     assert lines[1].startswith("and ")
 
 
+def test_as_and_than_open_a_clause_like_a_conjunction():
+    assert lines_of("Our captions look the same on every phone as they did in the editor")[1].startswith("as ")
+    assert lines_of("The new captions arrived much sooner than anybody expected them to")[1].startswith("than ")
+    assert break_cost("faster", "than") == break_cost("market", "and")
+    assert break_cost("as", "you") > break_cost("stays", "as")
+
+
 def test_breaks_before_a_preposition():
     lines = lines_of("The engineers tested every prototype in the new laboratory")
     assert lines == ["The engineers tested every prototype", "in the new laboratory"]
