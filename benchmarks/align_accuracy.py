@@ -67,7 +67,7 @@ def main() -> None:
     for label, method in METHODS.items():
         errors, in_order = [], 0
         for clip, raw in data:
-            words = refine_words(raw, clip.audio, language=args.language, method=method)
+            words = refine_words(raw, clip.audio, language=args.language, model=args.model, method=method)
             errors.append(start_errors(words, clip.truth))
             in_order += all(a.end <= b.start + 1e-9 for a, b in zip(words, words[1:]))
         figures = error_figures(np.concatenate(errors))

@@ -192,7 +192,7 @@ def align_script(
             "check that this is the right script for this media"
         )
     if refine:
-        words = _refine_heard(words, report, audio, language)
+        words = _refine_heard(words, report, audio, language, model)
     words = _shorten_unheard(words, report, duration)
     if sounds:
         words = _with_sounds(words, script.words)
@@ -483,11 +483,13 @@ def _whole_sentence(first: int, last: int, spoken: list[ScriptWord]) -> bool:
     return sum(1 for word in spoken if word.sentence == sentence) == last - first + 1
 
 
-def _refine_heard(words: list[Word], report: AlignmentReport, audio: np.ndarray, language: str) -> list[Word]:
+def _refine_heard(
+    words: list[Word], report: AlignmentReport, audio: np.ndarray, language: str, model: str
+) -> list[Word]:
     """Refine the heard words only; unheard ones keep their (squeezed) place between them."""
     unheard = report.unheard_indices()
     heard = [word for index, word in enumerate(words) if index not in unheard]
-    refined = iter(refine_words(heard, audio, MODEL_SAMPLE_RATE, language=language))
+    refined = iter(refine_words(heard, audio, MODEL_SAMPLE_RATE, language=language, model=model))
     merged = [word if index in unheard else next(refined) for index, word in enumerate(words)]
     previous_end = 0.0
     for word in merged:
