@@ -2,7 +2,7 @@
 
 The pipeline, one small step each:
 
-1. ``_window_plan``/``_align_windows``: the audio is cut into the model's 30 s
+1. ``_align_windows``: the audio is cut into the model's 30 s
    windows. Each window is encoded once and Whisper's cross-attention
    alignment (``find_alignment``'s engine, ctranslate2 ``align``) is run with
    the *script's* tokens, not a transcript. A window is fed more script than
@@ -12,10 +12,13 @@ The pipeline, one small step each:
    squeezed.
 2. ``find_mismatches``: words the audio does not contain are found from the
    alignment's own evidence: the probability the model gives the script's
-   tokens, and words squeezed into almost no time. They are reported by
-   sentence and kept short so their cues do not stretch over silence. A script
-   that mostly does not match is refused.
-3. ``refine_words`` (``refine.py``) corrects the attention's timing lag.
+   tokens, and words squeezed into almost no time; a quick transcription of
+   only those places must agree (``_confirmed_by_transcript``: accents lower
+   probabilities too). They are reported by sentence and kept short so their
+   cues do not stretch over silence. A script that mostly does not match is
+   refused.
+3. ``refine_words`` (``refine.py``) moves the heard words onto the speech (lag, pauses,
+   and an acoustic re-alignment for English).
 4. Sound cues such as ``[laughs]`` are placed in the gap where they happen.
 """
 
