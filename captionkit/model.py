@@ -86,10 +86,7 @@ class Cue:
     @property
     def speakers(self) -> list[str]:
         """The distinct speakers of the cue's words, in order of appearance."""
-        seen: list[str] = []
-        for word in self.words:
-            if word.speaker is not None and word.speaker not in seen:
-                seen.append(word.speaker)
+        seen = distinct_speakers(self.words)
         if not seen and self.speaker is not None:
             seen.append(self.speaker)
         return seen
@@ -124,6 +121,15 @@ class Track:
             ],
             language=self.language,
         )
+
+
+def distinct_speakers(items: Iterable) -> list[str]:
+    """The speakers of ``items`` (anything with a ``speaker``), each once, in order of appearance."""
+    seen: list[str] = []
+    for item in items:
+        if item.speaker is not None and item.speaker not in seen:
+            seen.append(item.speaker)
+    return seen
 
 
 def word_separator(language: str | None) -> str:

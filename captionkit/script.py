@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 from .errors import CaptionkitError
-from .model import WordKind
+from .model import WordKind, distinct_speakers
 
 ScriptFormat = Literal["dia", "text", "srt", "vtt"]
 
@@ -67,11 +67,7 @@ class Script:
 
     @property
     def speakers(self) -> list[str]:
-        seen: list[str] = []
-        for word in self.words:
-            if word.speaker is not None and word.speaker not in seen:
-                seen.append(word.speaker)
-        return seen
+        return distinct_speakers(self.words)
 
 
 def read_script(

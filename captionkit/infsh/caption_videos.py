@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import MediaError
 from ..media import probe
 from ..model import Track
-from ..render.burn import displayed_size
+from ..render.burn import probe_video
 from ..render.layout import layout_cues
 from ..render.styles import Style, load_style, resolve, script_of
 from .client import DEFAULT_TIMEOUT, Client, InfshError, connect
@@ -53,11 +53,8 @@ def caption_video(
 ) -> CaptionedVideo:
     """Caption ``video`` with ``track`` on inference.sh and download the result to ``out`` atomically."""
     source = Path(video)
-    info = probe(source)
-    if not info.has_video or not info.width or not info.height:
-        raise MediaError(f"{source}: has no video stream to caption; give a video file")
+    info, size = probe_video(source, "caption")
     resolved = load_style(style)
-    size = displayed_size(source, info.width, info.height)
     segment_list = segments(track, resolved, size, speaker_names=speaker_names)
     options, warnings = style_options(resolved, size, track)
     client = client or connect()

@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from ..errors import CaptionkitError, MediaError
 from ..files import atomic_output
-from ..media import probe, run_ffmpeg
+from ..media import MediaInfo, probe, run_ffmpeg
 from ..model import Track
 from .styles import Style, fonts_dir, load_style
 
@@ -68,9 +68,7 @@ def burn(
     from ..formats.ass import to_ass
 
     source = Path(video)
-    info = probe(source)
-    if not info.has_video or not info.width or not info.height:
-        raise MediaError(f"{source}: has no video stream to burn captions into; give a video file")
+    info, size = probe_video(source, "burn captions into")
     _check_encoder_options(crf, preset)
     destination = Path(out)
     if destination.resolve() == source.resolve():
@@ -81,7 +79,6 @@ def burn(
         extra_fonts: Path | None = None
         if isinstance(captions, Track):
             resolved_style = load_style(style)
-            size = displayed_size(source, info.width, info.height)
             document = to_ass(captions, size=size, style=resolved_style, fps=info.fps,
                               speaker_names=speaker_names)
             subtitle_file.write_text(document.to_string("ass"), encoding="utf-8")
@@ -177,6 +174,14 @@ def video_colour(path: Path) -> VideoColour:
         }
         time_scale = stream.time_base.denominator if stream.time_base else None
         return VideoColour(pixel_format=context.pix_fmt or "yuv420p", time_scale=time_scale, **names)
+
+
+def probe_video(path: Path, purpose: str) -> tuple[MediaInfo, tuple[int, int]]:
+    """Probe ``path`` and its displayed frame size; a file without a picture is a one-line error."""
+    info = probe(path)
+    if not info.has_video or not info.width or not info.height:
+        raise MediaError(f"{path}: has no video stream to {purpose}; give a video file")
+    return info, displayed_size(path, info.width, info.height)
 
 
 def displayed_size(path: Path, width: int, height: int) -> tuple[int, int]:

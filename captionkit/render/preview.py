@@ -13,11 +13,11 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..errors import CaptionkitError, MediaError
+from ..errors import CaptionkitError
 from ..files import atomic_output
-from ..media import probe, run_ffmpeg
+from ..media import run_ffmpeg
 from ..model import Track
-from .burn import ass_filter, displayed_size, fonts_folder, isolated_font_environment
+from .burn import ass_filter, fonts_folder, isolated_font_environment, probe_video
 from .styles import aspect_of, fonts_dir, load_style
 
 #: Width of one tile in the sheet, by the video's aspect (smaller videos keep their own width).
@@ -45,11 +45,8 @@ def preview(
     from ..formats.ass import ass_to_track, to_ass
 
     source = Path(video)
-    info = probe(source)
-    if not info.has_video or not info.width or not info.height:
-        raise MediaError(f"{source}: has no video stream to preview captions on; give a video file")
+    info, size = probe_video(source, "preview captions on")
     resolved = load_style(style)
-    size = displayed_size(source, info.width, info.height)
     with tempfile.TemporaryDirectory(prefix="captionkit-preview-") as work:
         work_dir = Path(work)
         if isinstance(captions, Track):
