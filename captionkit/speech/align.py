@@ -443,6 +443,7 @@ def _transcript_words(audio: np.ndarray, start: float, end: float, whisper, lang
         audio[int(start * MODEL_SAMPLE_RATE) : int(end * MODEL_SAMPLE_RATE)],
         language=language,
         beam_size=1,
+        temperature=0.0,  # one greedy pass: this is a check, not a transcript
         without_timestamps=True,
         condition_on_previous_text=False,
     )
