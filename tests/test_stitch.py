@@ -20,7 +20,7 @@ from captionkit.assembly.split import split_audio
 from captionkit.assembly.stitch import Placement, stitch, verify_joins
 from captionkit.cli import main
 from captionkit.formats import load
-from captionkit.media import probe
+from captionkit.media import frame_times, probe
 from captionkit.model import Track
 
 FRAME = 1 / 30
@@ -172,6 +172,10 @@ def test_clips_at_another_frame_rate_than_the_plan_are_fitted_to_their_pieces(tm
     assert result.method == "re-encode" and "25 fps but the plan is 30 fps" in result.reason
     assert probe(result.output).fps == 30
     assert [p.frames for p in result.placements] == [piece.frames for piece in split.plan.pieces]
+    # every clip starts on exactly its piece's first frame, and not one frame is lost or doubled
+    assert len(frame_times(result.output)) == split.plan.pieces[-1].end_frame
+    firsts = helpers.first_frames(result.output, len(clips))
+    assert [round(t * 30) for t in firsts] == [piece.start_frame for piece in split.plan.pieces]
     errors = helpers.measure_joins(result.output, split.plan, result.track, helpers.decoded(spoken.path))
     assert_no_drift(errors)
 

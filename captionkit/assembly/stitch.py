@@ -437,7 +437,11 @@ def _video_inputs(
             f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p,"
             f"tpad=stop_mode=clone:stop={frames},trim=end_frame={frames},setpts=N/({fps})/TB[v{index}]"
         )
-    filters.append("".join(f"[v{i}]" for i in range(len(clips))) + f"concat=n={len(clips)}:v=1:a=0[video]")
+    # Every frame is there, in order: number them afresh so no frame's duration field (a clone from tpad
+    # keeps its source's) can make concat overlap two clips and the encoder drop a frame at a join.
+    filters.append(
+        "".join(f"[v{i}]" for i in range(len(clips))) + f"concat=n={len(clips)}:v=1:a=0,setpts=N/({fps})/TB[video]"
+    )
     return args, filters, "[video]"
 
 
