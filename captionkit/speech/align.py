@@ -63,6 +63,8 @@ SQUEEZED_SECONDS = 0.06
 UNHEARD_MAX_SECONDS = 0.3
 #: Audio around a doubted run that is transcribed to check it.
 TRANSCRIPT_CONTEXT_SECONDS = 1.0
+#: Tokens per second of speech the check transcribes at most (fast speech is about 5).
+TRANSCRIPT_TOKENS_PER_SECOND = 8
 #: Spellings this similar count as the same word (accents, inflections, numbers as digits).
 SIMILAR_SPELLING = 0.6
 #: A doubted run is heard after all when this share of its words is in the transcript.
@@ -444,6 +446,7 @@ def _transcript_words(audio: np.ndarray, start: float, end: float, whisper, lang
         language=language,
         beam_size=1,
         temperature=0.0,  # one greedy pass: this is a check, not a transcript
+        max_new_tokens=int(TRANSCRIPT_TOKENS_PER_SECOND * (end - start)) + 16,  # no runaway repetition
         without_timestamps=True,
         condition_on_previous_text=False,
     )
