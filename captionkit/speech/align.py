@@ -364,14 +364,16 @@ def find_mismatches(words: list[Word], spoken: list[ScriptWord], sentences: list
             index += 1
             continue
         first, last = index, index
-        while first > 0 and doubtful[first - 1]:
+        floor = mismatches[-1].last + 1 if mismatches else 0
+        while first > floor and doubtful[first - 1]:
             first -= 1
         while last + 1 < len(words) and doubtful[last + 1]:
             last += 1
+        run_end = last
         # a doubtful word at the edge of the run, in a sentence without strong evidence, was heard
         strong_sentences = _sentences_with_evidence(range(first, last + 1), strong, spoken)
         if not strong_sentences:
-            index = last + 1
+            index = run_end + 1
             continue
         while spoken[first].sentence not in strong_sentences:
             first += 1
@@ -390,7 +392,7 @@ def find_mismatches(words: list[Word], spoken: list[ScriptWord], sentences: list
                     sentences=[sentences[n] for n in numbers if n < len(sentences)],
                 )
             )
-        index = last + 1
+        index = run_end + 1  # always forward, whatever the trimming did
     counted = sum(mismatch.last - mismatch.first + 1 for mismatch in mismatches)
     mean = float(np.mean([word.probability for word in words])) if words else 1.0
     return AlignmentReport(len(words), counted, mismatches, mean)
