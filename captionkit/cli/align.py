@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
 
     from .. import formats
     from ..cues.segment import build_track
+    from ..formats.jsonfile import write_words
     from ..media import probe
     from ..script import read_script
     from ..speech.align import align_script
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         options = {"fps": fps, **({"size": (source.width, source.height)} if source.has_video else {})}
     formats.save(track, args.output, **options)
     if args.words:
-        _write_words(result.words, result.language, args.words)
+        write_words(result.words, args.words, language=result.language)
     if args.json:
         print_json({
             "media": str(args.media), "language": result.language, "duration": round(result.duration, 3),
@@ -60,12 +61,3 @@ def run(args: argparse.Namespace) -> int:
         })
     return 0
 
-
-def _write_words(words, language: str, path: Path) -> None:
-    """The ``--words`` file: ``{"language", "words": [Word.to_dict(), ...]}`` (a captionkit JSON without cues)."""
-    import json
-
-    from ..files import write_text_atomic
-
-    data = {"language": language, "words": [word.to_dict() for word in words]}
-    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")

@@ -79,4 +79,4 @@ def transcribe(
                 if text:
                     words.append(Word(text, float(word.start), float(word.end), float(word.probability)))
             bar.update_to(min(segment.end, duration))
-    return Transcription(refine_words(words, audio, MODEL_SAMPLE_RATE, language=info.language), info.language, duration)
+    return Transcription(refine_words(words, audio, MODEL_SAMPLE_RATE, language=info.language, model=model), info.language, duration)
