@@ -96,24 +96,27 @@ def make_clip(
     sentence_pause: float = 0.35,
     effect: str = "clean",
     language: str = "en",
+    deterministic: bool = False,
 ) -> Clip:
     """About ``seconds`` of speech from random corpus sentences, with ``effect`` applied to the audio."""
     with spoken_language(language) if language != "en" else contextlib.nullcontext():
-        speech = _sentences_speech(seconds, seed, length_scale, sentence_pause, SENTENCES_BY_LANGUAGE[language])
+        speech = _sentences_speech(seconds, seed, length_scale, sentence_pause, SENTENCES_BY_LANGUAGE[language],
+                                   deterministic)
     audio, scale = _apply(effect, speech)
     truth = [Word(w.text, w.start * scale, w.end * scale) for w in speech.words or []]
     return Clip(name, audio, " ".join(w.text for w in truth), truth)
 
 
 def _sentences_speech(
-    seconds: float, seed: int, length_scale: float, sentence_pause: float, sentences: list[str]
+    seconds: float, seed: int, length_scale: float, sentence_pause: float, sentences: list[str],
+    deterministic: bool = False,
 ) -> piper_tts.Speech:
     rng = random.Random(seed)
     parts: list[piper_tts.Speech] = [piper_tts.silence(0.3 + rng.random() * 0.5)]
     spoken = 0.0
     while spoken < seconds - 1.0:
         sentence = rng.choice(sentences)
-        speech = piper_tts.synthesize(sentence, length_scale=length_scale)
+        speech = piper_tts.synthesize(sentence, length_scale=length_scale, deterministic=deterministic)
         if speech.words is None:
             continue
         parts += [speech, piper_tts.silence(sentence_pause * (0.5 + rng.random()))]

@@ -78,8 +78,12 @@ def synthesize(
     length_scale: float = 1.0,
     sentence_pause: float = 0.35,
     with_timings: bool = True,
+    deterministic: bool = False,
 ) -> Speech:
     """Speak ``text`` (plain words, no markup), one piper call per sentence.
+
+    ``deterministic`` turns off piper's random variation of voice and durations,
+    so the same text always gives the same audio (for reproducible test data).
 
     ``words`` holds one :class:`Word` per white-space separated token of
     ``text`` with its true start and end, or is ``None`` when piper's phonemes
@@ -89,7 +93,8 @@ def synthesize(
     from piper import SynthesisConfig
 
     voice = _voice(with_timings)
-    config = SynthesisConfig(length_scale=length_scale)
+    noise = {"noise_scale": 0.0, "noise_w_scale": 0.0} if deterministic else {}
+    config = SynthesisConfig(length_scale=length_scale, **noise)
     sample_rate = voice.config.sample_rate
     pieces: list[np.ndarray] = []
     words: list[Word] | None = []
