@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .transcribe import add_model_arguments
+from .transcribe import add_model_arguments, write_outputs
 
 COMMAND = "align"
 HELP = "Time a script's own words against the audio (forced alignment) and write captions."
@@ -31,8 +31,6 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from .. import formats
-    from ..cues.segment import build_track
-    from ..formats.jsonfile import write_words
     from ..media import probe
     from ..script import read_script
     from ..speech.align import align_script
@@ -44,15 +42,8 @@ def run(args: argparse.Namespace) -> int:
     result = align_script(args.media, script, model=args.model, language=args.language, sounds=args.sdh)
     if not result.report.ok:
         print(f"captionkit: warning: {result.report.summary()}", file=sys.stderr)
-    fps = float(source.fps) if source.fps else None
-    track = build_track(result.words, profile=args.profile, language=result.language, fps=fps)
-    styled = args.output.suffix.lower() in (".ass", ".ssa")
-    options: dict = {}
-    if styled:
-        options = {"fps": fps, **({"size": (source.width, source.height)} if source.has_video else {})}
-    formats.save(track, args.output, **options)
-    if args.words:
-        write_words(result.words, args.words, language=result.language)
+    track = write_outputs(result.words, source, args.output, args.words, profile=args.profile,
+                          language=result.language)
     if args.json:
         print_json({
             "media": str(args.media), "language": result.language, "duration": round(result.duration, 3),

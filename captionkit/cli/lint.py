@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 COMMAND = "lint"
-HELP = "check a caption file (SRT, VTT, ASS, JSON) against reading rules; exit 1 on any violation"
+HELP = "Check a caption file (SRT, VTT, ASS, JSON) against reading rules; exit 1 on any violation."
 ORDER = 60
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..errors import CaptionkitError
 
 COMMAND = "split"
-HELP = "cut narration into pieces of at most --max seconds at pauses, for an avatar model"
+HELP = "Cut narration into pieces of at most --max seconds at pauses, for an avatar model."
 ORDER = 50
 
 

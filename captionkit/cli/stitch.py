@@ -8,7 +8,7 @@ import re
 from ..errors import CaptionkitError
 
 COMMAND = "stitch"
-HELP = "merge clips in order into one video, with captions on the merged speech"
+HELP = "Merge clips in order into one video, with captions on the merged speech."
 ORDER = 51
 
 

@@ -31,8 +31,6 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import formats
-    from ..cues.segment import build_track
-    from ..formats.jsonfile import write_words
     from ..media import probe
     from ..speech.transcribe import transcribe
     from . import print_json
@@ -44,11 +42,8 @@ def run(args: argparse.Namespace) -> int:
         import sys
 
         print(f"captionkit: warning: no speech was found in {args.media}; the captions are empty", file=sys.stderr)
-    fps = float(source.fps) if source.fps else None
-    track = build_track(result.words, profile=args.profile, language=args.language or result.language, fps=fps)
-    formats.save(track, args.output, size=(source.width, source.height) if source.has_video else None, fps=fps)
-    if args.words:
-        write_words(result.words, args.words, language=track.language)
+    track = write_outputs(result.words, source, args.output, args.words, profile=args.profile,
+                          language=args.language or result.language)
     if args.json:
         print_json({
             "media": str(args.media), "language": track.language, "duration": round(result.duration, 3),
@@ -56,3 +51,18 @@ def run(args: argparse.Namespace) -> int:
             "words_file": str(args.words) if args.words else None,
         })
     return 0
+
+
+def write_outputs(words, source, output: Path, words_file: Path | None, *, profile: str, language: str):
+    """Build the cues of ``words`` for ``source`` (its frame rate and size), write ``output`` and
+    the ``--words`` file; return the track. Shared by ``transcribe`` and ``align``."""
+    from .. import formats
+    from ..cues.segment import build_track
+    from ..formats.jsonfile import write_words
+
+    fps = float(source.fps) if source.fps else None
+    track = build_track(words, profile=profile, language=language, fps=fps)
+    formats.save(track, output, size=(source.width, source.height) if source.has_video else None, fps=fps)
+    if words_file:
+        write_words(words, words_file, language=track.language)
+    return track
