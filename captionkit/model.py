@@ -123,6 +123,20 @@ class Track:
         )
 
 
+def keep_in_order(items: list) -> list:
+    """Clamp times (of anything with mutable ``start``/``end``) so none overlaps or goes backwards.
+
+    Each item starts no earlier than the previous one ends and ends no earlier
+    than it starts; the list is changed in place and returned.
+    """
+    previous_end = 0.0
+    for item in items:
+        item.start = float(max(item.start, previous_end))
+        item.end = float(max(item.end, item.start))
+        previous_end = item.end
+    return items
+
+
 def distinct_speakers(items: Iterable) -> list[str]:
     """The speakers of ``items`` (anything with a ``speaker``), each once, in order of appearance."""
     seen: list[str] = []

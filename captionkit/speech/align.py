@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import CaptionkitError
 from ..media import MODEL_SAMPLE_RATE
-from ..model import UNSPACED_LANGUAGES, Word
+from ..model import UNSPACED_LANGUAGES, Word, keep_in_order
 from ..progress import progress_bar
 from ..script import Script, ScriptWord, read_script
 from .models import DEFAULT_MODEL, load_model
@@ -241,9 +241,7 @@ def _align_windows(whisper, tokenizer, audio: np.ndarray, tokens: list[list[int]
     duration = total_frames / MEL_FRAMES_PER_SECOND
     timings: list[_Timing] = []
     seek = 0.0
-    with progress_bar(total=round(duration, 1), label=progress_label or "", unit="s") as bar:
-        if not progress_label:
-            bar.disable = True
+    with progress_bar(total=round(duration, 1), label=progress_label, unit="s") as bar:
         while len(timings) < len(tokens):
             first_frame = int(round(seek * MEL_FRAMES_PER_SECOND))
             if total_frames - first_frame < MEL_FRAMES_PER_SECOND // 2:
@@ -269,7 +267,7 @@ def _align_windows(whisper, tokenizer, audio: np.ndarray, tokens: list[list[int]
                 seek = max(seek + 1.0, timings[-1].start - ANCHOR_LEAD_SECONDS)
             bar.update_to(min(round(seek, 1), duration))
         bar.update_to(round(duration, 1))
-    return _ordered(timings)
+    return keep_in_order(timings)
 
 
 def _feed_until(tokens: list[list[int]], first: int, characters: float, is_last: bool) -> int:
@@ -328,15 +326,6 @@ def _align_window(whisper, tokenizer, features: np.ndarray, words: list[list[int
         probability = float(np.mean(probabilities[boundary:following])) if len(word) else 0.0
         timings.append(_Timing(start, max(start, end), probability))
         boundary = following
-    return timings
-
-
-def _ordered(timings: list[_Timing]) -> list[_Timing]:
-    previous_end = 0.0
-    for timing in timings:
-        timing.start = max(timing.start, previous_end)
-        timing.end = max(timing.end, timing.start)
-        previous_end = timing.end
     return timings
 
 
@@ -499,13 +488,7 @@ def _refine_heard(
     unheard = report.unheard_indices()
     heard = [word for index, word in enumerate(words) if index not in unheard]
     refined = iter(refine_words(heard, audio, MODEL_SAMPLE_RATE, language=language, model=model))
-    merged = [word if index in unheard else next(refined) for index, word in enumerate(words)]
-    previous_end = 0.0
-    for word in merged:
-        word.start = max(word.start, previous_end)
-        word.end = max(word.end, word.start)
-        previous_end = word.end
-    return merged
+    return keep_in_order([word if index in unheard else next(refined) for index, word in enumerate(words)])
 
 
 def _shorten_unheard(words: list[Word], report: AlignmentReport, duration: float) -> list[Word]:

@@ -31,7 +31,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..model import Word
+from ..model import Word, keep_in_order
 
 _HAS_CONTENT = re.compile(r"\w", re.UNICODE)
 _ENDS_CLAUSE = re.compile(r"[.,;:!?…。，、！？\-–—]['\"”’»)\]]*$")
@@ -354,11 +354,7 @@ def _letter_phones(name: str) -> str:
 
 def _ordered(words: list[Word]) -> list[Word]:
     """No overlaps, ``start <= end``, and every word at least ``MIN_WORD_SECONDS`` where the gaps allow."""
-    previous_end = 0.0
-    for word in words:
-        word.start = float(max(word.start, previous_end))
-        word.end = float(max(word.end, word.start))
-        previous_end = word.end
+    keep_in_order(words)
     for index, word in enumerate(words):
         if word.end - word.start >= MIN_WORD_SECONDS:
             continue

@@ -70,13 +70,12 @@ def transcribe(
         condition_on_previous_text=False,
     )
     words: list[Word] = []
-    with progress_bar(total=round(duration, 1), label=progress_label or "", unit="s") as bar:
-        if not progress_label:
-            bar.disable = True
+    with progress_bar(total=round(duration, 1), label=progress_label, unit="s") as bar:
         for segment in segments:
             for word in segment.words or []:
                 text = word.word.strip()
                 if text:
                     words.append(Word(text, float(word.start), float(word.end), float(word.probability)))
             bar.update_to(min(segment.end, duration))
-    return Transcription(refine_words(words, audio, MODEL_SAMPLE_RATE, language=info.language, model=model), info.language, duration)
+    refined = refine_words(words, audio, MODEL_SAMPLE_RATE, language=info.language, model=model)
+    return Transcription(refined, info.language, duration)
