@@ -86,9 +86,12 @@ def probe(path: str | os.PathLike) -> MediaInfo:
         audio = next((s for s in container.streams.audio), None)
         if video is None and audio is None:
             raise MediaError(f"{media_path}: contains no audio or video stream; give a video or audio file")
-        duration = _container_duration(container, video, audio)
-        info = MediaInfo(path=media_path, duration=duration, has_video=video is not None, has_audio=audio is not None)
-        fields: dict = {}
+        fields: dict = {
+            "path": media_path,
+            "duration": _container_duration(container, video, audio),
+            "has_video": video is not None,
+            "has_audio": audio is not None,
+        }
         if video is not None:
             ctx = video.codec_context
             fps = video.average_rate or video.guessed_rate or video.base_rate
@@ -108,11 +111,7 @@ def probe(path: str | os.PathLike) -> MediaInfo:
                 channels=ctx.channels,
                 audio_layout=ctx.layout.name if ctx.layout else None,
             )
-    return MediaInfo(**{**_asdict(info), **fields})
-
-
-def _asdict(info: MediaInfo) -> dict:
-    return {name: getattr(info, name) for name in MediaInfo.__slots__}
+    return MediaInfo(**fields)
 
 
 def _container_duration(container, video, audio) -> float:
