@@ -37,6 +37,7 @@ import assembly_helpers as helpers  # noqa: E402
 from captionkit.assembly.plan import join_tracks  # noqa: E402
 from captionkit.assembly.split import split_audio  # noqa: E402
 from captionkit.assembly.stitch import stitch  # noqa: E402
+from captionkit.media import run_ffmpeg  # noqa: E402
 from captionkit.formats import load  # noqa: E402
 
 FRAME_MS = 1000 / 30
@@ -47,7 +48,7 @@ def naive_stitch(clips: list[Path], output: Path) -> None:
     listing = output.with_suffix(".txt")
     quoted = [str(clip.resolve()).replace("'", "'\\''") for clip in clips]
     listing.write_text("".join(f"file '{path}'\n" for path in quoted), encoding="utf-8")
-    helpers.run(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(output)])
+    run_ffmpeg(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(output)])
 
 
 def main() -> None:

@@ -15,14 +15,13 @@
 from __future__ import annotations
 
 import random
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from captionkit.engines import piper_tts
-from captionkit.media import ffmpeg_exe, load_audio
+from captionkit.media import load_audio, run_ffmpeg
 from captionkit.model import Word
 
 SENTENCES = [
@@ -93,10 +92,6 @@ def narration(path: Path, seconds: float, *, seed: int = 7, speakers: tuple[str 
     return Narration(path, speech)
 
 
-def run(args: list[str]) -> None:
-    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y", *args], check=True)
-
-
 def avatar_clip(path: Path, frames: int, audio: Path | None, colour: tuple[int, int, int], *,
                 size: tuple[int, int] = (160, 90), fps: str = "30") -> Path:
     """A solid-colour H.264 clip of exactly ``frames`` frames, with ``audio`` (whole) muxed as 48 kHz AAC."""
@@ -104,7 +99,7 @@ def avatar_clip(path: Path, frames: int, audio: Path | None, colour: tuple[int, 
     args = ["-f", "lavfi", "-i", f"color=c={hex_colour}:s={size[0]}x{size[1]}:r={fps}"]
     if audio is not None:
         args += ["-i", str(audio), "-map", "0:v", "-map", "1:a", "-c:a", "aac", "-ar", "48000", "-b:a", "128k"]
-    run([*args, "-frames:v", str(frames), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)])
+    run_ffmpeg([*args, "-frames:v", str(frames), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)])
     return path
 
 

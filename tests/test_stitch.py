@@ -20,7 +20,7 @@ from captionkit.assembly.split import split_audio
 from captionkit.assembly.stitch import Placement, stitch, verify_joins
 from captionkit.cli import main
 from captionkit.formats import load
-from captionkit.media import frame_times, probe
+from captionkit.media import frame_times, probe, run_ffmpeg
 from captionkit.model import Track
 
 FRAME = 1 / 30
@@ -119,7 +119,7 @@ def test_clips_with_different_audio_copy_the_video_and_encode_the_audio_once(sho
     pieces = split.plan.pieces[:2]
     first = helpers.avatar_clip(tmp_path / "a.mp4", 45, split.directory / f"{pieces[0].name}.wav", helpers.PALETTE[0])
     second = tmp_path / "b.mp4"  # the same video, but 44.1 kHz audio
-    helpers.run(["-f", "lavfi", "-i", f"color=c=0x3cb44b:s=160x90:r=30", "-i", str(split.directory / f"{pieces[1].name}.wav"),
+    run_ffmpeg(["-f", "lavfi", "-i", "color=c=0x3cb44b:s=160x90:r=30", "-i", str(split.directory / f"{pieces[1].name}.wav"),
                  "-map", "0:v", "-map", "1:a", "-frames:v", "40", "-c:v", "libx264", "-preset", "ultrafast",
                  "-pix_fmt", "yuv420p", "-c:a", "aac", "-ar", "44100", str(second)])
     result = stitch([first, second], tmp_path / "out.mp4", write_captions=False,
