@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import random
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from captionkit.engines import piper_tts
-from captionkit.media import MODEL_SAMPLE_RATE, ffmpeg_exe, load_audio
+from captionkit.media import MODEL_SAMPLE_RATE, load_audio, run_ffmpeg
 from captionkit.model import Word
 
 SENTENCES = [
@@ -145,10 +144,8 @@ def _apply(effect: str, speech: piper_tts.Speech) -> tuple[np.ndarray, float]:
         source = Path(folder) / "in.wav"
         target = Path(folder) / "out.wav"
         speech.write_wav(source)
-        arguments = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(source)]
-        if chain:
-            arguments += ["-af", chain]
-        subprocess.run(arguments + ["-ar", str(MODEL_SAMPLE_RATE), "-ac", "1", str(target)], check=True)
+        arguments = ["-i", str(source), *(["-af", chain] if chain else [])]
+        run_ffmpeg([*arguments, "-ar", str(MODEL_SAMPLE_RATE), "-ac", "1", str(target)], what="applying a test effect")
         audio = load_audio(target)
     if effect == "noise":
         rng = np.random.default_rng(7)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from captionkit.engines import piper_tts, synthetic
+from align_helpers import speak_to_wav
+from captionkit.engines import synthetic
 from tests.helpers import PANGRAM_TEXT
 
 os.environ.setdefault("CAPTIONKIT_PROGRESS", "off")
@@ -25,12 +26,8 @@ def speak(media_dir):
     def _speak(text: str, name: str | None = None, **options):
         key = (text, tuple(sorted(options.items())))
         if key not in cache:
-            speech = piper_tts.synthesize(text, **options)
-            lead = piper_tts.silence(0.4, speech.sample_rate)
-            speech = piper_tts.concatenate([lead, speech, piper_tts.silence(0.6, speech.sample_rate)])
             path = media_dir / f"{name or f'speech-{len(cache)}'}.wav"
-            speech.write_wav(path)
-            cache[key] = (path, speech)
+            cache[key] = (path, speak_to_wav(text, path, lead=0.4, tail=0.6, **options))
         return cache[key]
 
     return _speak
