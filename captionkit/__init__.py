@@ -21,7 +21,7 @@ _API = {
     "Word": "model", "Cue": "model", "Track": "model",
     "CaptionkitError": "errors",
     "probe": "media",
-    "caption": "pipeline",
+    "caption": "jobs.caption",
     "transcribe": "speech.transcribe",
     "read_script": "script",
     "align_script": "speech.align",

@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..pipeline import caption
+    from ..jobs.caption import caption
     from . import print_json
 
     script = args.script if args.script in (None, "-") else Path(args.script)  # a path, never literal text

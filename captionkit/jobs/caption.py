@@ -12,10 +12,10 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import MediaError
-from .media import MediaInfo, probe
-from .model import Track, Word
-from .speech.models import DEFAULT_MODEL
+from ..errors import MediaError
+from ..media import MediaInfo, probe
+from ..model import Track, Word
+from ..speech.models import DEFAULT_MODEL
 
 CAPTION_FORMATS = ("srt", "vtt", "ass")
 
@@ -55,13 +55,13 @@ def timed_words(
     the audio does not contain).
     """
     if script is not None:
-        from .script import read_script
-        from .speech.align import align_script
+        from ..script import read_script
+        from ..speech.align import align_script
 
         alignment = align_script(media, read_script(script), model=model, language=language, sounds=sdh)
         notes = [] if alignment.report.ok else [alignment.report.summary().replace("\n", ";")]
         return alignment.words, alignment.language, notes
-    from .speech.transcribe import transcribe
+    from ..speech.transcribe import transcribe
 
     transcription = transcribe(media, model=model, language=language)
     return transcription.words, transcription.language, []
@@ -70,7 +70,7 @@ def timed_words(
 def profile_for_style(style: str) -> str:
     """The reading-rule profile a style is made for: ``social`` for styles that show a few words at
     a time, ``netflix`` for the others."""
-    from .render.styles import load_style
+    from ..render.styles import load_style
 
     return "social" if load_style(style).layout.max_words else "netflix"
 
@@ -92,8 +92,8 @@ def caption(
 
     ``profile=None`` takes the profile the style is made for (see :func:`profile_for_style`).
     """
-    from . import formats as caption_formats
-    from .cues.segment import build_track
+    from .. import formats as caption_formats
+    from ..cues.segment import build_track
 
     source = probe(video)
     if not source.has_audio:
@@ -115,7 +115,7 @@ def caption(
         caption_formats.save(track, path, **options)
         outputs[kind] = path
     if burn:
-        from .render.burn import burn as burn_video
+        from ..render.burn import burn as burn_video
 
         outputs["video"] = burn_video(video, track, out_folder / f"{source.path.stem}.captioned.mp4", style=style)
     for note in notes:

@@ -1,0 +1,1 @@
+"""Caption styles and layout: presets, fonts and where text sits on the frame (below formats and render)."""
