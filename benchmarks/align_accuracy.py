@@ -1,79 +1,70 @@
-"""Alignment accuracy on a ground-truth corpus, for every refinement method tried.
+"""Alignment accuracy on verified truth, for every refinement method, on held-out (and tuning) clips.
 
-Piper speech (true word times from its phoneme durations), 5-95 s clips varying
-speaking rate, pauses and the audio (pitch up/down with asetrate+atempo, tempo
-change, rubberband pitch, 20 dB noise, band-pass). The raw cross-attention
-alignment is computed once per clip; each refinement method is applied to it.
+    python benchmarks/align_accuracy.py [--language en|es|de] [--set held-out|tuning|all] [--model M]
 
-    python benchmarks/align_accuracy.py [--clips N] [--model tiny.en] [--language en]
+The corpora and how their truth is checked against the waveform are in
+``benchmarks/truth.py``: espeak-ng word events (several voices and speeds,
+checked against energy onsets at every pause) and piper's natural voice
+synthesised a sentence at a time and joined with known silences (truth =
+each sentence's audible onset). The checks are printed first. The raw
+cross-attention alignment is made once per clip (cached) and each
+refinement method is applied to it.
 
-``--language es`` or ``de`` (with ``--model base``) speaks Spanish or German
-sentences with piper's voice and espeak's phonemes for the language.
-
-Targets: median <= 25 ms, p90 <= 60 ms, max <= 300 ms, 100 % of words in order.
+Targets, English (tiny.en): median |word-start error| <= 20 ms, p90 <= 50 ms,
+max <= 250 ms, 100 % of words in order; sentence onsets median <= 15 ms, worst
+<= 60 ms. Spanish and German (base): median <= 30 ms, p90 <= 80 ms, max <= 300 ms.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from align_helpers import EFFECTS, error_figures, make_clip, start_errors  # noqa: E402
-from captionkit.speech.align import align_script  # noqa: E402
-from captionkit.speech.refine import refine_words  # noqa: E402
+import truth
+
+from captionkit.speech.refine import refine_words
 
 METHODS = {
     "raw cross-attention (none)": "none",
-    "lag + energy snapping (any language)": "energy",
-    "default: pocketsphinx re-alignment (English), else energy": "best",
+    "lag + energy snapping (energy)": "energy",
+    "default: lag + energy + pocketsphinx (best)": "best",
 }
 
 
-def corpus(count: int, model: str, language: str = "en"):
-    lengths = np.linspace(5, 95, count)
-    for index, seconds in enumerate(lengths):
-        effect = EFFECTS[index % len(EFFECTS)]
-        length_scale = (0.8, 0.9, 1.0, 1.1, 1.25)[index % 5]
-        pause = (0.2, 0.35, 0.5, 0.8)[index % 4]
-        clip = make_clip(f"clip{index}", float(seconds), seed=1000 + index, length_scale=length_scale,
-                         sentence_pause=pause, effect=effect, language=language)
-        started = time.perf_counter()
-        raw = align_script(clip.audio, clip.text, model=model, language=language, refine=False,
-                           progress_label=None).words
-        elapsed = time.perf_counter() - started
-        print(f"  {clip.name}: {clip.duration:5.1f} s, {effect:10s} rate x{1 / length_scale:.2f} "
-              f"pause {pause:.2f} s, {len(clip.truth)} words, raw alignment {elapsed:.2f} s", flush=True)
-        yield clip, raw
+def clips_for(language: str, which: str) -> list[truth.Clip]:
+    tuning, held_out = (truth.TUNING, truth.HELD_OUT) if language == "en" else truth.OTHER_LANGUAGES[language]
+    specs = {"tuning": tuning, "held-out": held_out, "all": tuning + held_out}[which]
+    return [truth.load_clip(spec) for spec in specs]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clips", type=int, default=16)
-    parser.add_argument("--model", default="tiny.en")
     parser.add_argument("--language", default="en", choices=("en", "es", "de"))
+    parser.add_argument("--set", default="held-out", choices=("held-out", "tuning", "all"))
+    parser.add_argument("--model", help="default: tiny.en for English, base otherwise")
     args = parser.parse_args()
-    print(f"corpus: {args.clips} clips, language {args.language}, model {args.model}")
-    data = list(corpus(args.clips, args.model, args.language))
-    total_words = sum(len(clip.truth) for clip, _ in data)
-    print(f"\n{total_words} words, {sum(clip.duration for clip, _ in data):.0f} s of speech\n")
-    print(f"{'method':62s} {'median':>8s} {'p90':>8s} {'max':>8s} {'in order':>9s}")
+    model = args.model or ("tiny.en" if args.language == "en" else "base")
+    clips = clips_for(args.language, args.set)
+    print(f"{args.set} {args.language} corpus, model {model}: {len(clips)} clips, "
+          f"{sum(c.duration for c in clips):.0f} s, {sum(len(c.script_words) for c in clips)} words")
+    for clip in clips:
+        spec = clip.spec
+        print(f"  {clip.name:14s} {spec.source:6s} voice {spec.voice:16s} speed x{spec.speed:.2f} "
+              f"{clip.duration:5.1f} s {len(clip.script_words):4d} words, {len(clip.onsets)} pieces")
+    print(truth.describe_checks(clips))
+    data = [(clip, truth.raw_alignment(clip, model)) for clip in clips]
+    print("\nword-start errors on espeak words; sentence onsets on every piece (espeak and piper)")
+    print(truth.HEADER)
     for label, method in METHODS.items():
-        errors, in_order = [], 0
+        score = truth.Score()
         for clip, raw in data:
-            words = refine_words(raw, clip.audio, language=args.language, model=args.model, method=method)
-            errors.append(start_errors(words, clip.truth))
-            in_order += all(a.end <= b.start + 1e-9 for a, b in zip(words, words[1:]))
-        figures = error_figures(np.concatenate(errors))
-        print(f"{label:62s} {figures['median_ms']:6.0f}ms {figures['p90_ms']:6.0f}ms {figures['max_ms']:6.0f}ms "
-              f"{100 * in_order / len(data):8.0f}%")
-    print("\ntargets: median <= 25 ms, p90 <= 60 ms, max <= 300 ms")
+            score.add(clip, refine_words(raw, clip.audio, truth.RATE, language=args.language, model=model,
+                                         method=method))
+        print(truth.format_row(label, score.figures()), flush=True)
 
 
 if __name__ == "__main__":

@@ -107,7 +107,7 @@ def test_a_sentence_missing_from_the_audio_is_reported_by_name(tmp_path):
     assert all(w.end - w.start <= 0.3 for w in unheard)
     said_words = [w for i, w in enumerate(result.words) if not mismatch.first <= i <= mismatch.last]
     errors = np.abs([w.start - t.start for w, t in zip(said_words, speech.words)])
-    assert np.median(errors) < 0.05
+    assert np.median(errors) < 0.08  # piper's phoneme-duration truth sits ~55 ms after the audible onset (issue 10)
 
 
 def test_an_unrelated_script_is_refused(tmp_path, spoken_sample):

@@ -15,6 +15,7 @@ import functools
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -113,13 +114,43 @@ def load_model(name: str = DEFAULT_MODEL):
     location = resolve_model(name)
     try:
         return WhisperModel(location, device="cpu", compute_type="int8")
-    except Exception as error:  # noqa: BLE001 - faster-whisper raises many types; all mean "cannot load"
+    except Exception as error:  # faster-whisper raises many types; all mean "cannot load"
         if location == name:
             raise ModelError(
                 f"model '{name}' is not bundled and could not be loaded ({type(error).__name__}); "
                 "use tiny.en, base, or a CTranslate2 model folder"
             ) from error
         raise ModelError(f"model at {location} could not be loaded ({error}); reinstall it") from error
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """How late a model's cross-attention word times sit against the audible speech (seconds; negative is early).
+
+    Measured by ``benchmarks/calibrate_refine.py`` as the median signed error of
+    the raw alignment on the tuning half of the verified truth corpora
+    (``benchmarks/truth.py``: espeak-ng word events checked against energy at
+    every pause, and piper sentence onsets found by energy).
+    """
+
+    start_lag_seconds: float = 0.0
+    end_lag_seconds: float = 0.0
+
+
+#: Per-model calibration; a model not listed is taken as it is.
+#: tiny.en: English tuning corpus (4 espeak voices, 2 piper speeds; 322 words and 42 sentence onsets):
+#: +82 ms start, +95 ms end. base: Spanish and German tuning corpora (espeak es, es+m3, de, de+m3; 308 words):
+#: es -51 / -43 ms, de -90 / -77 ms; the mean of the two languages is used for both.
+CALIBRATIONS = {
+    "tiny.en": Calibration(start_lag_seconds=0.082, end_lag_seconds=0.095),
+    "base": Calibration(start_lag_seconds=-0.070, end_lag_seconds=-0.060),
+}
+
+
+def calibration(name: str | None) -> Calibration:
+    """The measured timing calibration of model ``name`` (``None`` is the default model)."""
+    key = "tiny.en" if name in (None, "tiny.en", "tiny-en") else str(name)
+    return CALIBRATIONS.get(key, Calibration())
 
 
 def is_multilingual(name: str) -> bool:

@@ -1,68 +1,103 @@
 """Timing refinement: move Whisper's word times onto the speech itself.
 
 Whisper's cross-attention times (from forced alignment, or from transcription
-with word timestamps) are offset and smeared: tiny.en's are about 35 ms late
-at the median, base's about 120 ms early, and both can be several hundred ms
-off after pauses. The stages, chosen by measurement
-(``benchmarks/align_accuracy.py`` prints the table for each):
+with word timestamps) are offset and smeared. The stages, each measured on
+verified truth (``benchmarks/truth.py``: espeak-ng word events and piper
+sentence onsets, both checked against the waveform's energy;
+``benchmarks/calibrate_refine.py`` re-measures every value below, and
+``benchmarks/align_accuracy.py`` prints each stage's figures):
 
-1. ``remove_lag``: the model's measured systematic offset is taken off.
+1. ``remove_lag``: the model's measured offset (``models.calibration``:
+   tiny.en about 80 ms late, base about 70 ms early) is taken off.
 2. ``snap_to_energy`` (any language): each pause in the audio is given to
    the word boundary the attention put nearest to it (after punctuation
    preferred), and the words on either side end and start at the pause; no
-   word starts in, or stretches over, a pause.
-3. ``sphinx_realign`` (English, when the ``pocketsphinx`` package is installed):
-   an HMM forced aligner with an acoustic model re-times each stretch of
-   words between unambiguous pauses; a stretch it cannot align keeps the
+   word starts in, or stretches over, a pause, nor before the first sound.
+3. ``sphinx_realign`` (English, Spanish, German; when ``pocketsphinx`` is
+   installed): an HMM forced aligner with an acoustic model re-times each
+   stretch of words between unambiguous pauses (Spanish and German words are
+   spelled in its phones by rule); a stretch it cannot align, or whose result
+   strays from the attention further than the attention ever errs, keeps the
    times of step 2.
 
-Measured on the piper corpus (tiny.en): raw 49/119/846 ms (median/p90/max
-word-start error), 1+2: 32/93/788 ms, 1+3 (default for English): 23/55/201 ms.
-
 The result always has every word, in order, with ``start <= end``, no
-overlaps, and each word at least ``MIN_WORD_SECONDS`` where the gaps allow.
+overlaps, and each word at least ``RefineOptions.min_word_seconds`` long where
+the gaps allow (``give_minimum_length``). Every tuning value is a field of
+``RefineOptions``.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..model import Word, keep_in_order
+from .models import calibration
 
 _HAS_CONTENT = re.compile(r"\w", re.UNICODE)
 _ENDS_CLAUSE = re.compile(r"[.,;:!?…。，、！？\-–—]['\"”’»)\]]*$")
 
-#: Energy frames.
-FRAME_SECONDS = 0.01
-WINDOW_SECONDS = 0.025
-#: How late each model's cross-attention puts word starts and ends (measured on the benchmark
-#: corpus; negative is early). Other models are taken as they are.
-ATTENTION_LAG_SECONDS = {"tiny.en": (0.03, 0.03), "base": (-0.12, -0.06)}
-#: A silence this long is a pause between words (shorter ones are stop consonants).
-PAUSE_SECONDS = 0.15
-#: How far from a pause the attention may have put the word boundary that belongs there.
-PAUSE_REACH_SECONDS = 0.8
-#: The attention is late, so a boundary placed before a pause counts this many times farther from it.
-EARLY_PENALTY = 2.0
-#: A boundary after punctuation counts as this much nearer to a pause.
-PUNCTUATION_BONUS_SECONDS = 0.25
-#: Below the speech level by this much is silence.
-SILENCE_BELOW_SPEECH_DB = 35.0
-#: A pause long enough to cut the audio for the second aligner.
-STRETCH_PAUSE_SECONDS = 0.25
-#: Words per stretch at most (a longer one is cut between two words).
-STRETCH_MAX_WORDS = 40
-#: pocketsphinx starts words this much before the first phoneme's true onset (measured).
-SPHINX_START_BIAS_SECONDS = 0.06
-SPHINX_END_BIAS_SECONDS = 0.015
-#: A spoken word lasts at least this long (taken from the gaps around it where there are any).
-MIN_WORD_SECONDS = 0.06
-#: How far outside two words' Whisper times a pause between them may be.
-STRETCH_SMEAR_SECONDS = 0.15
+#: pocketsphinx's frame: its acoustic model works on 100 frames a second (fixed by the model).
+SPHINX_FRAME_SECONDS = 0.01
+
+
+@dataclass(frozen=True, slots=True)
+class RefineOptions:
+    """Every tuning value of the refinement, with its meaning and where it was measured.
+
+    "Measured" means by ``benchmarks/calibrate_refine.py`` on the tuning half of
+    the verified truth corpora (``benchmarks/truth.py``); the held-out half
+    (other voices, speeds and sentences) is only ever reported.
+    """
+
+    #: Energy analysis: a level every ``frame_seconds`` over a ``window_seconds`` window.
+    frame_seconds: float = 0.01
+    window_seconds: float = 0.025
+    #: The speech level and the noise floor are these percentiles of the frame levels.
+    speech_percentile: float = 95.0
+    noise_percentile: float = 5.0
+    #: Silence is below the speech level by ``silence_below_speech_db``, or, in noise, below the point
+    #: ``silence_share`` of the way from the noise floor to the speech level less ``silence_margin_db``.
+    silence_below_speech_db: float = 35.0
+    silence_share: float = 0.5
+    silence_margin_db: float = 10.0
+    #: A silence this long is a pause between words (shorter ones are stop consonants).
+    pause_seconds: float = 0.15
+    #: How far from a pause the attention may have put the word boundary that belongs there.
+    pause_reach_seconds: float = 0.8
+    #: A boundary the attention put before a pause counts this many times farther from it.
+    early_penalty: float = 2.0
+    #: A boundary after punctuation counts as this much nearer to a pause.
+    punctuation_bonus_seconds: float = 0.25
+    #: A pause long enough to cut the audio into stretches for the acoustic aligner.
+    stretch_pause_seconds: float = 0.25
+    #: Words per stretch at most (a longer one is cut between two words).
+    stretch_max_words: int = 40
+    #: How far outside two words' attention times a pause between them may be.
+    stretch_smear_seconds: float = 0.15
+    #: pocketsphinx puts word starts and ends this much early (measured on the English tuning corpus: -8 ms
+    #: and -16 ms median); added back.
+    sphinx_start_bias_seconds: float = 0.008
+    sphinx_end_bias_seconds: float = 0.016
+    #: Where pocketsphinx with its silence model loses its way, align again without it.
+    sphinx_retry_without_fillers: bool = True
+    #: ... and refuses an answer that makes a word longer than this many times its usual length.
+    sphinx_retry_length_factor: float = 3.0
+    #: A stretch whose re-timed word starts fall farther than this outside the attention's span of the word is
+    #: not trusted: the lag-corrected attention is rarely this far off, a lost acoustic alignment often is.
+    sphinx_max_shift_seconds: float = 0.3
+    #: Gaussians pocketsphinx scores per frame (its default, 4, loses its way on unusual voices).
+    sphinx_top_gaussians: int = 8
+    #: A spoken word lasts at least this long, where the gaps around it allow.
+    min_word_seconds: float = 0.06
+    #: Normal speech runs about this many letters a second (to place a word that has no times).
+    letters_per_second: float = 14.0
+
+
+DEFAULT_OPTIONS = RefineOptions()
 
 
 def refine_words(
@@ -73,32 +108,33 @@ def refine_words(
     language: str | None = "en",
     model: str | None = "tiny.en",
     method: str = "best",
+    options: RefineOptions = DEFAULT_OPTIONS,
 ) -> list[Word]:
     """Refined copies of ``words`` (Whisper-timed, in order) against ``audio`` (mono float32).
 
-    ``method`` is ``"best"`` (the English acoustic aligner where available,
-    energy snapping elsewhere), ``"energy"`` (language-independent only) or
+    ``method`` is ``"best"`` (the acoustic aligner where available, energy
+    snapping elsewhere), ``"energy"`` (language-independent only) or
     ``"none"``. ``language`` is the words' language code; ``model`` names the
-    Whisper model that timed them (its attention lag differs).
+    Whisper model that timed them (its calibration differs).
     Sound cues (``kind="sound"``) and punctuation-only words are carried along.
     """
     if method == "none" or not words:
         return [replace(word) for word in words]
     lagged = remove_lag(words, model)
-    speech = speech_mask(audio, sample_rate)
-    snapped = snap_to_energy(remove_lag(words, model), speech)
-    if method == "best" and _is_english(language) and sphinx_available():
-        return _ordered(sphinx_realign(lagged, snapped, audio, sample_rate, speech))
-    return _ordered(snapped)
+    speech = speech_mask(audio, sample_rate, options)
+    snapped = snap_to_energy([replace(word) for word in lagged], speech, options)
+    if method == "best" and _base_language(language) in SPHINX_LANGUAGES and sphinx_available():
+        snapped = sphinx_realign(lagged, snapped, audio, sample_rate, speech, options, _base_language(language))
+    return give_minimum_length(keep_in_order(snapped), options.min_word_seconds, len(audio) / sample_rate)
 
 
 # -- language-independent: lag and energy -----------------------------------------------------
 
 
-def speech_mask(audio: np.ndarray, sample_rate: int) -> np.ndarray:
-    """One boolean per 10 ms frame: is there sound above the silence level."""
-    hop = int(round(FRAME_SECONDS * sample_rate))
-    width = int(round(WINDOW_SECONDS * sample_rate))
+def speech_mask(audio: np.ndarray, sample_rate: int, options: RefineOptions = DEFAULT_OPTIONS) -> np.ndarray:
+    """One boolean per ``options.frame_seconds`` frame: is there sound above the silence level."""
+    hop = round(options.frame_seconds * sample_rate)
+    width = round(options.window_seconds * sample_rate)
     if len(audio) < width:
         return np.zeros(0, dtype=bool)
     padded = np.pad(audio.astype(np.float64), (width // 2, width))
@@ -107,28 +143,27 @@ def speech_mask(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     starts = np.arange(count) * hop
     energy = (squares[starts + width] - squares[starts]) / width
     level = 10 * np.log10(energy + 1e-12)
-    speech_level = np.percentile(level, 95)
-    noise_floor = np.percentile(level, 5)
-    threshold = max(speech_level - SILENCE_BELOW_SPEECH_DB, noise_floor + 0.5 * (speech_level - noise_floor) - 10)
+    speech_level = np.percentile(level, options.speech_percentile)
+    noise_floor = np.percentile(level, options.noise_percentile)
+    threshold = max(
+        speech_level - options.silence_below_speech_db,
+        noise_floor + options.silence_share * (speech_level - noise_floor) - options.silence_margin_db,
+    )
     return level > threshold
 
 
 def remove_lag(words: list[Word], model: str | None = None) -> list[Word]:
-    """Copies of ``words`` moved by ``model``'s measured attention lag."""
-    start_lag, end_lag = ATTENTION_LAG_SECONDS.get(_model_key(model), (0.0, 0.0))
+    """Copies of ``words`` moved by ``model``'s measured attention lag (``models.calibration``)."""
+    lag = calibration(model)
     moved = []
     for word in words:
-        start = max(0.0, word.start - start_lag)
-        moved.append(replace(word, start=start, end=max(start, word.end - end_lag)))
+        start = max(0.0, word.start - lag.start_lag_seconds)
+        moved.append(replace(word, start=start, end=max(start, word.end - lag.end_lag_seconds)))
     return moved
 
 
-def _model_key(model: str | None) -> str:
-    return "tiny.en" if model in (None, "tiny.en", "tiny-en") else str(model)
-
-
-def snap_to_energy(words: list[Word], speech: np.ndarray) -> list[Word]:
-    """Put the word boundaries at the audio's pauses onto the pauses.
+def snap_to_energy(words: list[Word], speech: np.ndarray, options: RefineOptions = DEFAULT_OPTIONS) -> list[Word]:
+    """Put the word boundaries at the audio's pauses onto the pauses (``words`` are changed in place).
 
     Each pause is given to the word boundary the attention placed nearest to
     it (a boundary after punctuation is preferred: sentences and clauses are
@@ -136,38 +171,71 @@ def snap_to_energy(words: list[Word], speech: np.ndarray) -> list[Word]:
     pause begins and the word after it starts where the pause ends. A word
     that still starts or ends inside a pause is moved onto the speech.
     """
-    spoken = [i for i, word in enumerate(words) if word.kind == "speech" and _HAS_CONTENT.search(word.text)]
+    spoken = _spoken(words)
     if not spoken or len(speech) == 0:
         return words
-    pauses = _silences(speech, PAUSE_SECONDS)
+    pauses = _silences(speech, options.pause_seconds, options.frame_seconds)
     next_boundary = 0
-    audio_end = len(speech) * FRAME_SECONDS
+    taken: set[int] = set()
+    audio_end = len(speech) * options.frame_seconds
     for begin, end in pauses:
         if begin <= 0.0 or end >= audio_end:
             continue  # lead-in or tail silence: no boundary between two words there
         centre = (begin + end) / 2
-        best, best_cost = None, PAUSE_REACH_SECONDS
+        best, best_cost = None, options.pause_reach_seconds
         for k in range(next_boundary, len(spoken) - 1):
             before, after = words[spoken[k]], words[spoken[k + 1]]
             boundary = (before.end + after.start) / 2
-            if boundary - centre > PAUSE_REACH_SECONDS + PUNCTUATION_BONUS_SECONDS:
+            if boundary - centre > options.pause_reach_seconds + options.punctuation_bonus_seconds:
                 break
-            distance = boundary - centre if boundary >= centre else EARLY_PENALTY * (centre - boundary)
-            cost = distance - (PUNCTUATION_BONUS_SECONDS if _ENDS_CLAUSE.search(before.text) else 0.0)
+            distance = boundary - centre if boundary >= centre else options.early_penalty * (centre - boundary)
+            cost = distance - (options.punctuation_bonus_seconds if _ENDS_CLAUSE.search(before.text) else 0.0)
             if cost < best_cost:
                 best, best_cost = k, cost
         if best is None:
             continue
         before, after = words[spoken[best]], words[spoken[best + 1]]
-        before.end = begin
-        before.start = min(before.start, max(0.0, begin - MIN_WORD_SECONDS))
+        if best not in taken:
+            before.end = begin
+            before.start = min(before.start, max(0.0, begin - options.min_word_seconds))
         after.start = end
-        after.end = max(after.end, end + MIN_WORD_SECONDS)
-        next_boundary = best + 1
-    return _off_pauses(words, spoken, pauses)
+        after.end = max(after.end, end + options.min_word_seconds)
+        taken.add(best)
+        # a sound cue (a laugh) between the two words has a pause on either side: the boundary takes both
+        next_boundary = best if spoken[best + 1] - spoken[best] > 1 and _sound_between(words, spoken, best) else best + 1
+    _onto_the_speech(words, spoken, speech, options)
+    return _off_pauses(words, spoken, pauses, options)
 
 
-def _off_pauses(words: list[Word], spoken: list[int], pauses: list[tuple[float, float]]) -> list[Word]:
+def _sound_between(words: list[Word], spoken: list[int], boundary: int) -> bool:
+    return any(words[i].kind == "sound" for i in range(spoken[boundary] + 1, spoken[boundary + 1]))
+
+
+def _onto_the_speech(words: list[Word], spoken: list[int], speech: np.ndarray, options: RefineOptions) -> None:
+    """The lead-in and the tail are pauses too: the first word starts at the first sound and the last
+    ends at the last, when the attention put them within reach of it (and no sound cue comes first or last)."""
+    sounding = np.flatnonzero(speech)
+    if len(sounding) == 0:
+        return
+    first, last = sounding[0] * options.frame_seconds, (sounding[-1] + 1) * options.frame_seconds
+    opening, closing = words[spoken[0]], words[spoken[-1]]
+    reach = options.pause_reach_seconds
+    if opening.start < first + reach and all(w.kind == "speech" for w in words[: spoken[0]]):
+        opening.start = first
+        opening.end = max(opening.end, first + options.min_word_seconds)
+    if closing.end > last - reach and all(w.kind == "speech" for w in words[spoken[-1] + 1 :]):
+        closing.end = last
+        closing.start = min(closing.start, max(first, last - options.min_word_seconds))
+
+
+def _spoken(words: list[Word]) -> list[int]:
+    """Indexes of the words that are spoken (not sound cues or punctuation)."""
+    return [i for i, word in enumerate(words) if word.kind == "speech" and _HAS_CONTENT.search(word.text)]
+
+
+def _off_pauses(
+    words: list[Word], spoken: list[int], pauses: list[tuple[float, float]], options: RefineOptions
+) -> list[Word]:
     """Keep words off pauses.
 
     A word that starts inside a pause belongs after it, unless it ends a
@@ -181,9 +249,10 @@ def _off_pauses(words: list[Word], spoken: list[int], pauses: list[tuple[float, 
         previous_end = words[spoken[position - 1]].end if position > 0 else 0.0
         for begin, end in pauses:
             if begin <= word.start < end and word.end > begin:
-                if _ENDS_CLAUSE.search(word.text) and begin > previous_end and (following is None or following.start >= end - FRAME_SECONDS):
+                after_pause = following is None or following.start >= end - options.frame_seconds
+                if _ENDS_CLAUSE.search(word.text) and begin > previous_end and after_pause:
                     word.end = begin
-                    word.start = max(previous_end, begin - _spoken_length(word.text))
+                    word.start = max(previous_end, begin - _spoken_length(word.text, options))
                 elif word.end > end:
                     word.start = end
             if begin < word.end <= end and word.start < begin:
@@ -191,12 +260,67 @@ def _off_pauses(words: list[Word], spoken: list[int], pauses: list[tuple[float, 
     return words
 
 
-def _spoken_length(text: str) -> float:
-    """A rough time to say ``text``: normal speech runs about 14 letters a second."""
-    return max(MIN_WORD_SECONDS, sum(ch.isalnum() for ch in text) / 14.0)
+def _spoken_length(text: str, options: RefineOptions) -> float:
+    """A rough time to say ``text``."""
+    return max(options.min_word_seconds, sum(ch.isalnum() for ch in text) / options.letters_per_second)
 
 
-# -- English: a second, acoustic aligner --------------------------------------------------------
+def _silences(speech: np.ndarray, shortest: float, frame_seconds: float) -> list[tuple[float, float]]:
+    """(start, end) of every pause of at least ``shortest`` seconds in a speech mask."""
+    runs: list[tuple[float, float]] = []
+    padded = np.concatenate([[True], speech, [True]])
+    changes = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    for begin, end in zip(changes[::2], changes[1::2]):
+        if (end - begin) * frame_seconds >= shortest:
+            runs.append((begin * frame_seconds, end * frame_seconds))
+    return runs
+
+
+def give_minimum_length(items: list, minimum: float, limit: float | None = None) -> list:
+    """Lengthen every item (anything with ``start``/``end``, in order) to ``minimum`` where the gaps allow.
+
+    A run of too-short items takes the free time around it, centred where it
+    was; if that is not enough, its neighbours lend what they have over
+    ``minimum``; if even that is not enough (or ``limit``, the end of the audio,
+    is near), the run shares what there is equally. Nothing overlaps and the
+    order is kept. ``items`` are changed in place and returned.
+    """
+    index = 0
+    while index < len(items):
+        if items[index].end - items[index].start >= minimum - 1e-9:
+            index += 1
+            continue
+        last = index
+        while last + 1 < len(items) and items[last + 1].end - items[last + 1].start < minimum - 1e-9:
+            last += 1
+        previous = items[index - 1] if index > 0 else None
+        following = items[last + 1] if last + 1 < len(items) else None
+        low = previous.end if previous else 0.0
+        high = following.start if following else max(items[last].end, limit if limit is not None else items[last].end + minimum * (last - index + 1))
+        need = minimum * (last - index + 1)
+        if high - low < need and previous is not None:
+            low = max(previous.start + minimum, high - need) if previous.end - previous.start > minimum else low
+            low = min(low, previous.end)
+        if high - low < need and following is not None and following.end - following.start > minimum:
+            high = max(high, min(following.end - minimum, low + need))
+        share = min(minimum, (high - low) / (last - index + 1))
+        centre = (items[index].start + items[last].end) / 2
+        begin = min(max(low, centre - share * (last - index + 1) / 2), high - share * (last - index + 1))
+        for position in range(index, last + 1):
+            items[position].start = begin
+            items[position].end = begin = begin + share
+        if previous is not None:
+            previous.end = min(previous.end, items[index].start)
+        if following is not None:
+            following.start = max(following.start, items[last].end)
+        index = last + 1
+    return items
+
+
+# -- the acoustic aligner ----------------------------------------------------------------------
+# pocketsphinx's English acoustic model; Spanish and German words are spelled in its phones by rule
+# (both languages write nearly as they sound), which aligns them better than any language-independent
+# stage measured (benchmarks/align_accuracy.py --language es|de prints each).
 
 _SPHINX_WORD = re.compile(r"[^a-z']")
 _LETTER_PHONES = [
@@ -208,10 +332,38 @@ _LETTER_PHONES = [
     ("q", "K"), ("r", "R"), ("s", "S"), ("t", "T"), ("u", "AH"), ("v", "V"), ("w", "W"), ("x", "K S"),
     ("y", "IY"), ("z", "Z"),
 ]
+#: Spelling rules (a pattern matched at the current letter, and its phones), tried in order.
+_SPELLING_RULES = {
+    "es": [
+        ("ch", "CH"), ("ll", "Y"), ("rr", "R"), ("qu(?=[eéií])", "K"), ("gu(?=[eéií])", "G"), ("gü", "G W"),
+        ("c(?=[eéií])", "S"), ("g(?=[eéií])", "HH"), ("ñ", "N Y"), ("h", ""), ("i(?=[aáeéoóuú])", "Y"),
+        ("u(?=[aáeéoó])", "W"), ("y$", "IY"), ("y", "Y"), ("[aá]", "AA"), ("[eé]", "EH"), ("[ií]", "IY"),
+        ("[oó]", "OW"), ("[uúü]", "UW"), ("[bv]", "B"), ("[ckq]", "K"), ("d", "D"), ("f", "F"), ("g", "G"),
+        ("j", "HH"), ("l", "L"), ("m", "M"), ("n", "N"), ("p", "P"), ("r", "R"), ("s", "S"), ("t", "T"),
+        ("w", "W"), ("x", "K S"), ("z", "S"),
+    ],
+    "de": [
+        ("tsch", "CH"), ("sch", "SH"), ("^sp", "SH P"), ("^st", "SH T"), ("chs", "K S"), ("ch", "HH"),
+        ("ck", "K"), ("tz", "T S"), ("z", "T S"), ("ph", "F"), ("pf", "P F"), ("qu", "K V"), ("th", "T"),
+        ("ng", "NG"), ("nk", "NG K"), ("ei|ai|ey|ay", "AY"), ("ie", "IY"), ("eu|äu", "OY"), ("au", "AW"),
+        ("ah|aa", "AA"), ("eh|ee", "EY"), ("ih", "IY"), ("oh|oo", "OW"), ("uh", "UW"), ("äh", "EH"),
+        ("öh", "ER"), ("üh", "UW"), ("er$", "ER"), ("en$", "AH N"), ("el$", "AH L"), ("e$", "AH"),
+        ("ä", "EH"), ("ö", "ER"), ("ü", "UW"), ("ß", "S"), ("a", "AA"), ("e", "EH"), ("i", "IH"), ("o", "AO"),
+        ("u", "UH"), ("y", "IY"), ("b$", "P"), ("d$", "T"), ("g$", "K"), ("b", "B"), ("c", "K"), ("d", "D"),
+        ("f", "F"), ("g", "G"), ("h", "HH"), ("j", "Y"), ("k", "K"), ("l", "L"), ("m", "M"), ("n", "N"),
+        ("p", "P"), ("r", "R"), ("s(?=[aeiouäöü])", "Z"), ("s", "S"), ("t", "T"), ("v", "F"), ("w", "V"),
+        ("x", "K S"),
+    ],
+}
+_COMPILED_RULES = {
+    language: [(re.compile(pattern), phones) for pattern, phones in rules] for language, rules in _SPELLING_RULES.items()
+}
+#: Languages the acoustic aligner re-times: English by its dictionary, the others by spelling rules.
+SPHINX_LANGUAGES = ("en", *_SPELLING_RULES)
 
 
-def _is_english(language: str | None) -> bool:
-    return (language or "en").split("-")[0].lower() == "en"
+def _base_language(language: str | None) -> str:
+    return (language or "en").split("-")[0].lower()
 
 
 @functools.cache
@@ -224,16 +376,22 @@ def sphinx_available() -> bool:
 
 
 @functools.cache
-def _sphinx_decoder():
+def _sphinx_decoder(top_gaussians: int, fillers: bool = True):
     from pocketsphinx import Decoder
 
-    return Decoder(lm=None, loglevel="FATAL")
+    return Decoder(lm=None, loglevel="FATAL", topn=top_gaussians, fsgusefiller=fillers)
 
 
 def sphinx_realign(
-    planned: list[Word], fallback: list[Word], audio: np.ndarray, sample_rate: int, speech: np.ndarray
+    planned: list[Word],
+    fallback: list[Word],
+    audio: np.ndarray,
+    sample_rate: int,
+    speech: np.ndarray,
+    options: RefineOptions = DEFAULT_OPTIONS,
+    language: str = "en",
 ) -> list[Word]:
-    """Re-time each stretch of spoken words with pocketsphinx.
+    """Re-time each stretch of spoken words (in ``language``, one of ``SPHINX_LANGUAGES``) with pocketsphinx.
 
     The stretches are cut using ``planned`` (the lag-corrected attention
     times); a stretch pocketsphinx cannot align keeps its ``fallback`` times.
@@ -241,41 +399,41 @@ def sphinx_realign(
     """
     words = fallback
     duration = len(audio) / sample_rate
-    spoken = [i for i, word in enumerate(planned) if word.kind == "speech" and _HAS_CONTENT.search(word.text)]
-    stretches = _stretches(planned, spoken, _silences(speech, STRETCH_PAUSE_SECONDS), duration)
+    spoken = _spoken(planned)
+    pauses = _silences(speech, options.stretch_pause_seconds, options.frame_seconds)
+    stretches = _stretches(planned, spoken, pauses, duration, options)
     position = 0
     while position < len(stretches):
         stretch, begin, finish = stretches[position]
-        times = _sphinx_times([words[i].text for i in stretch], audio, sample_rate, begin, finish)
+        times = _sphinx_times([words[i].text for i in stretch], audio, sample_rate, speech, begin, finish, options,
+                              language, _only_speech(planned, stretch))
         if times is None and position + 1 < len(stretches):
             # a cut may have fallen inside a word: try again together with the next stretch
             following, _, next_finish = stretches[position + 1]
-            merged = _sphinx_times([words[i].text for i in stretch + following], audio, sample_rate, begin, next_finish)
+            texts = [words[i].text for i in stretch + following]
+            merged = _sphinx_times(texts, audio, sample_rate, speech, begin, next_finish, options, language,
+                                   _only_speech(planned, stretch + following))
             if merged is not None:
                 stretch, finish, times = stretch + following, next_finish, merged
                 position += 1
         position += 1
-        if times is None:
-            continue
+        shift = options.sphinx_max_shift_seconds
+        if times is None or any(not planned[i].start - shift <= start <= planned[i].end + shift
+                                for i, (start, _) in zip(stretch, times)):
+            continue  # not aligned, or lost: a word moved farther from the attention's span than the attention errs
         for index, (start, end) in zip(stretch, times):
-            words[index].start = min(finish, max(begin, start + SPHINX_START_BIAS_SECONDS))
-            words[index].end = min(finish, max(words[index].start, end + SPHINX_END_BIAS_SECONDS))
+            words[index].start = min(finish, max(begin, start + options.sphinx_start_bias_seconds))
+            words[index].end = min(finish, max(words[index].start, end + options.sphinx_end_bias_seconds))
     return words
 
 
-def _silences(speech: np.ndarray, shortest: float = 0.25) -> list[tuple[float, float]]:
-    """(start, end) of every pause of at least ``shortest`` seconds."""
-    runs: list[tuple[float, float]] = []
-    padded = np.concatenate([[True], speech, [True]])
-    changes = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    for begin, end in zip(changes[::2], changes[1::2]):
-        if (end - begin) * FRAME_SECONDS >= shortest:
-            runs.append((begin * FRAME_SECONDS, end * FRAME_SECONDS))
-    return runs
+def _only_speech(words: list[Word], stretch: list[int]) -> bool:
+    """No sound cue (laugh, applause) inside the stretch or next to it."""
+    return all(words[i].kind == "speech" for i in range(max(0, stretch[0] - 1), min(len(words), stretch[-1] + 2)))
 
 
 def _stretches(
-    words: list[Word], spoken: list[int], silences: list[tuple[float, float]], duration: float
+    words: list[Word], spoken: list[int], silences: list[tuple[float, float]], duration: float, options: RefineOptions
 ) -> list[tuple[list[int], float, float]]:
     """Groups of spoken words with the audio span to align them in, cut in the middle of real pauses.
 
@@ -283,6 +441,7 @@ def _stretches(
     audio lies near and between their Whisper starts: with two candidates the
     first aligner's smear could put the cut on the wrong side of a word.
     """
+    smear = options.stretch_smear_seconds
     stretches: list[tuple[list[int], float, float]] = []
     current: list[int] = []
     begin = 0.0
@@ -292,10 +451,17 @@ def _stretches(
         following = spoken[position + 1] if position + 1 < len(spoken) else None
         if following is None:
             break
-        low, high = words[index].start, words[following].start + STRETCH_SMEAR_SECONDS
+        if any(words[i].kind == "sound" for i in range(index + 1, following)):
+            # a sound cue (a laugh) between them: it belongs to no word, so it is left out of both stretches
+            around = [c for c in centres if words[index].start < c <= words[following].end]
+            if around:
+                stretches.append((current, begin, around[0]))
+                current, begin = [], around[-1]
+                continue
+        low, high = words[index].start, words[following].start + smear
         between = [c for c in centres if low < c <= high]
-        nearby = [c for c in centres if low - 2 * STRETCH_SMEAR_SECONDS < c <= high + STRETCH_SMEAR_SECONDS]
-        if (len(between) == 1 and len(nearby) == 1) or len(current) >= STRETCH_MAX_WORDS:
+        nearby = [c for c in centres if low - 2 * smear < c <= high + smear]
+        if (len(between) == 1 and len(nearby) == 1) or len(current) >= options.stretch_max_words:
             cut = between[0] if len(between) == 1 else (words[index].end + words[following].start) / 2
             stretches.append((current, begin, cut))
             current, begin = [], cut
@@ -305,17 +471,49 @@ def _stretches(
 
 
 def _sphinx_times(
-    texts: list[str], audio: np.ndarray, sample_rate: int, begin: float, finish: float
+    texts: list[str],
+    audio: np.ndarray,
+    sample_rate: int,
+    speech: np.ndarray,
+    begin: float,
+    finish: float,
+    options: RefineOptions,
+    language: str = "en",
+    only_speech: bool = True,
 ) -> list[tuple[float, float]] | None:
-    """pocketsphinx's (start, end) of each word in ``audio[begin:finish]``, or ``None`` if it cannot say."""
-    decoder = _sphinx_decoder()
+    """pocketsphinx's (start, end) of each word in ``audio[begin:finish]``, or ``None`` if it cannot say.
+
+    ``only_speech`` says that no sound cue (a laugh, applause) lies in the span.
+    """
+    times = _sphinx_pass(_sphinx_decoder(options.sphinx_top_gaussians), texts, audio, sample_rate, begin, finish, language)
+    if times is not None or not options.sphinx_retry_without_fillers or not only_speech:
+        return times
+    # without its silence model it cannot stop early, but every sound in the span then belongs to some word: trim
+    # the span to the speech, and refuse an answer that stretches a word over a pause or far past its length
+    frames = np.flatnonzero(speech[int(begin / options.frame_seconds) : int(np.ceil(finish / options.frame_seconds))])
+    if len(frames) == 0:
+        return None
+    first = int(begin / options.frame_seconds)
+    begin, finish = (first + frames[0]) * options.frame_seconds, min(finish, (first + frames[-1] + 1) * options.frame_seconds)
+    times = _sphinx_pass(_sphinx_decoder(options.sphinx_top_gaussians, False), texts, audio, sample_rate, begin, finish,
+                         language)
+    pauses = _silences(speech, options.stretch_pause_seconds, options.frame_seconds)
+    if times is None or any(start < low and high < end for start, end in times for low, high in pauses):
+        return None
+    longest = [options.sphinx_retry_length_factor * _spoken_length(text, options) for text in texts]
+    if any(end - start > limit for (start, end), limit in zip(times, longest)):
+        return None
+    return times
+
+
+def _sphinx_pass(
+    decoder, texts: list[str], audio: np.ndarray, sample_rate: int, begin: float, finish: float, language: str
+) -> list[tuple[float, float]] | None:
     names: list[str] = []
     for text in texts:
-        name = _SPHINX_WORD.sub("", text.lower().replace("’", "'")).strip("'")
-        if not name or any(ch.isdigit() for ch in text):
+        name = _sphinx_name(decoder, text, language)
+        if name is None:
             return None
-        if decoder.lookup_word(name) is None:
-            decoder.add_word(name, _letter_phones(name), True)
         names.append(name)
     clip = audio[int(begin * sample_rate) : int(finish * sample_rate)]
     if sample_rate != 16000 or len(clip) < 1600:
@@ -332,8 +530,46 @@ def _sphinx_times(
     segments = [s for s in found or () if not s.word.startswith(("<", "["))]
     if len(segments) != len(names):
         return None
-    frame = 0.01
-    return [(begin + s.start_frame * frame, begin + (s.end_frame + 1) * frame) for s in segments]
+    return [(begin + s.start_frame * SPHINX_FRAME_SECONDS, begin + (s.end_frame + 1) * SPHINX_FRAME_SECONDS)
+            for s in segments]
+
+
+def _sphinx_name(decoder, text: str, language: str) -> str | None:
+    """The decoder's dictionary entry for ``text`` (added if missing), or ``None`` for a word it cannot say."""
+    if any(ch.isdigit() for ch in text):
+        return None
+    if language == "en":
+        name = _SPHINX_WORD.sub("", text.lower().replace("’", "'")).strip("'")
+        if name and decoder.lookup_word(name) is None:
+            decoder.add_word(name, _letter_phones(name), True)
+        return name or None
+    phones = _spelled_phones(text.lower(), language)
+    if not phones:
+        return None
+    name = f"{language}_{phones.replace(' ', '_').lower()}"  # one entry per pronunciation, apart from English words
+    if decoder.lookup_word(name) is None:
+        decoder.add_word(name, phones, True)
+    return name
+
+
+def _spelled_phones(word: str, language: str) -> str:
+    """``word``'s phones by ``language``'s spelling rules (letters no rule knows are skipped)."""
+    rules = _COMPILED_RULES[language]
+    phones: list[str] = []
+    position = 0
+    while position < len(word):
+        if position and word[position] == word[position - 1] and word[position] not in "aeiouäöüáéíóú":
+            position += 1  # a doubled consonant is one sound
+            continue
+        for pattern, sound in rules:
+            match = pattern.match(word, position)
+            if match and match.end() > position:
+                phones += sound.split()
+                position = match.end()
+                break
+        else:
+            position += 1
+    return " ".join(phones)
 
 
 def _letter_phones(name: str) -> str:
@@ -350,16 +586,3 @@ def _letter_phones(name: str) -> str:
         else:
             position += 1
     return " ".join(phones) or "AH"
-
-
-def _ordered(words: list[Word]) -> list[Word]:
-    """No overlaps, ``start <= end``, and every word at least ``MIN_WORD_SECONDS`` where the gaps allow."""
-    keep_in_order(words)
-    for index, word in enumerate(words):
-        if word.end - word.start >= MIN_WORD_SECONDS:
-            continue
-        following = words[index + 1].start if index + 1 < len(words) else word.start + MIN_WORD_SECONDS
-        word.end = max(word.end, min(word.start + MIN_WORD_SECONDS, following))
-        preceding = words[index - 1].end if index > 0 else 0.0
-        word.start = min(word.start, max(word.end - MIN_WORD_SECONDS, preceding))
-    return words
