@@ -9,6 +9,7 @@ every step; an edit redoes only what changed; bad input gets a one-line error.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -171,7 +172,9 @@ def test_cli_json_dry_run(tmp_path):
     result = run_cli("render", script, "--portrait", PORTRAIT, "-o", tmp_path / "out", "--dry-run", "--json",
                      "--max-clip", "10")
     plan = json.loads(result.stdout)["plan"]
-    assert plan["segments"] == 2 and plan["pieces"] == 4 and plan["paid_clips"] == 0
+    assert plan["segments"] == 2 and plan["paid_clips"] == 0 and plan["tasks"] == {}
+    assert 36 < plan["speech_seconds"] < 46  # twelve sentences of about 3.3 s
+    assert plan["pieces"] == math.ceil(plan["speech_seconds"] / 9.5)
 
 
 @pytest.mark.parametrize("case", ["missing portrait", "not an image", "empty script", "unwritable output",

@@ -59,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
         max_clip=args.max_clip,
     )
     result = render(Path(args.script), Path(args.portrait), Path(args.output), options, force=args.force,
-                    dry_run=args.dry_run, on_step=None if args.json else _print_step)
+                    dry_run=args.dry_run, on_step=_print_step if _show_steps() else None)
+    for warning in result.report.warnings:
+        print(f"captionkit: warning: {warning}", file=sys.stderr)
     if args.json:
         print_json(result.to_dict())
         return 0
@@ -87,8 +89,14 @@ def _print_step(record, finished: bool) -> None:
     if record.tasks:
         parts.append(f"{len(record.tasks)} task(s)")
     print(f"[{record.number}/7] {record.name}: done ({', '.join(parts)})", file=sys.stderr, flush=True)
-    for warning in record.warnings:
-        print(f"captionkit: warning: {warning}", file=sys.stderr)
+
+
+def _show_steps() -> bool:
+    """Step lines go to standard error like the progress bars: on a terminal, or when CAPTIONKIT_PROGRESS forces them."""
+    import os
+
+    setting = os.environ.get("CAPTIONKIT_PROGRESS", "auto")
+    return sys.stderr.isatty() if setting == "auto" else setting != "off"
 
 
 def parse_size(text: str) -> tuple[int, int]:
