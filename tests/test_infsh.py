@@ -14,7 +14,7 @@ from captionkit.errors import CaptionkitError
 from captionkit.infsh.caption_videos import APP, caption_video, segments, style_options
 from captionkit.infsh.client import InfshError, connect
 from captionkit.model import Cue, Track
-from captionkit.render.styles import load_style
+from captionkit.style import load_style
 from helpers import REPO, assert_one_line_error, run_cli
 from infsh_fake import FakeService, install_fake_cli
 from render_helpers import changed_box, frames, timed_cue
