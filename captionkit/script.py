@@ -210,7 +210,13 @@ def _tokenize(segments: list[tuple[str | None, str]], default_speaker: str | Non
 
 def _add_spoken(text, speaker, words, current, sentences, close_sentence) -> None:
     for token in text.split():
-        words.append(ScriptWord(token, speaker, "speech", len(sentences)))
-        current.append(token)
-        if ends_sentence(token):
+        if words and words[-1].kind == "sound" and current and not any(ch.isalnum() for ch in token):
+            # "Ok (applause)." : the full stop after a sound cue ends the spoken word before it
+            spoken = next(word for word in reversed(words) if word.kind == "speech")
+            spoken.text += token
+            current[-1] = spoken.text
+        else:
+            words.append(ScriptWord(token, speaker, "speech", len(sentences)))
+            current.append(token)
+        if ends_sentence(current[-1]):
             close_sentence()
