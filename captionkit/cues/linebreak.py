@@ -26,8 +26,8 @@ from typing import Iterator, Sequence
 
 from .profiles import Profile
 
-SENTENCE_END = (".", "!", "?", "\u2026", "\u3002", "\uff01", "\uff1f", ".\"", "!\"", "?\"", ".'", "?'", "!'", ".)")
-CLAUSE_END = (",", ";", ":", "\u2014", "\u2013", "\u3001", "\uff0c", "\uff1b", "\uff1a", "...", "-")
+SENTENCE_END = (".", "!", "?", "\u2026", "\u3002", "\uff01", "\uff1f", "\u061f", "\u06d4", ".\"", "!\"", "?\"", ".'", "?'", "!'", ".)")
+CLAUSE_END = (",", ";", ":", "\u2014", "\u2013", "\u3001", "\uff0c", "\uff1b", "\uff1a", "\u060c", "\u061b", "...", "-")
 
 DETERMINERS = frozenset(
     "a an the my your his its our their this these those every each another whose".split()
