@@ -4,7 +4,8 @@
 
 1. **Source captions**: a caption file with word times is read as it is; a video is captioned first
    (aligned to ``script`` when given, else transcribed; its master captions are kept as ``<stem>.json``
-   in the output folder and reused by the next run) unless ``captions`` gives them; a ``render`` output
+   in the output folder and reused by the next run while newer than the video and the script) unless
+   ``captions`` gives them; a ``render`` output
    folder gives its video and its master captions JSON.
 2. **Sentences** (:mod:`captionkit.localize.sentences`) with stable ids.
 3. **Translation** by the chosen translator, with the glossary. The ``file`` translator writes exchange
@@ -240,7 +241,8 @@ def _resolve_source(source: Path, outdir: Path, options: LocalizeOptions) -> Sou
     if options.captions is not None:
         return Source(load(options.captions, options.source_language), source, source.stem)
     master = outdir / f"{source.stem}.json"
-    if master.is_file() and options.script is None and master.stat().st_mtime >= source.stat().st_mtime:
+    inputs = [source] + ([Path(options.script)] if options.script is not None else [])
+    if master.is_file() and all(master.stat().st_mtime >= path.stat().st_mtime for path in inputs if path.is_file()):
         return Source(load(master, options.source_language), source, source.stem,
                       [f"reused the captions in {master}; delete it to caption the video again"])
     from ..speech.models import DEFAULT_MODEL
