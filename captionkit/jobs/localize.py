@@ -171,8 +171,7 @@ def localize(
     if needed:
         raise TranslationsNeeded(needed)
     result = LocalizeResult(source_path, source_language, len(sentences), {}, {}, list(resolved.notes))
-    fps = _video_fps(resolved.video)
-    size = _video_size(resolved.video)
+    fps, size, duration = _video_facts(resolved.video)
     style = options.style or "clean"
     source_files = _write_captions(resolved.track, outdir / f"{resolved.stem}.{source_language}", size, style, fps)
     result.outputs.update({f"{source_language}.{kind}": path for kind, path in source_files.items()})
@@ -181,7 +180,7 @@ def localize(
     for index, code in enumerate(codes):
         report("languages", index / len(codes))
         breaks = glossary_breaks(glossary, sentences, translations[code], code)
-        track = target_track(sentences, translations[code], code, profile=profile, fps=fps)
+        track = target_track(sentences, translations[code], code, profile=profile, fps=fps, duration=duration)
         files = _write_captions(track, outdir / f"{resolved.stem}.{code}", size, style, fps)
         if options.burn:
             from ..render.burn import burn
@@ -281,22 +280,15 @@ def _stem(path: Path) -> str:
     return path.name.split(".")[0] if language_from_filename(path) else path.stem
 
 
-def _video_fps(video: Path | None) -> float | None:
+def _video_facts(video: Path | None) -> tuple[float | None, tuple[int, int] | None, float | None]:
+    """The video's frame rate, frame size and duration (None for each without a video)."""
     if video is None:
-        return None
+        return None, None, None
     from ..media import probe
 
     info = probe(video)
-    return float(info.fps) if info.fps else None
-
-
-def _video_size(video: Path | None) -> tuple[int, int] | None:
-    if video is None:
-        return None
-    from ..media import probe
-
-    info = probe(video)
-    return (info.width, info.height) if info.width and info.height else None
+    size = (info.width, info.height) if info.width and info.height else None
+    return (float(info.fps) if info.fps else None), size, info.duration
 
 
 def _write_captions(track: Track, base: Path, size, style: str, fps: float | None) -> dict[str, Path]:

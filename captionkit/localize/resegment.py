@@ -40,11 +40,19 @@ def target_track(
     *,
     profile: "str | Profile" = "netflix",
     fps: float | None = None,
+    duration: float | None = None,
 ) -> Track:
-    """The captions of ``translations`` (target text by sentence id) in ``language``, timed by ``sentences``."""
+    """The captions of ``translations`` (target text by sentence id) in ``language``, timed by ``sentences``.
+
+    With ``duration`` (the media's), no cue lasts past the end of the media.
+    """
     rules = load_profile(profile, language)
     words = [word for sentence in sentences for word in sentence_words(sentence, translations[sentence.id], rules)]
     track = build_track(words, profile=rules, language=language, fps=fps)
+    if duration is not None:
+        for cue in track.cues:
+            cue.end = max(min(cue.end, duration), min(cue.start, duration))
+            cue.start = min(cue.start, cue.end)
     if is_right_to_left(language):
         for cue in track.cues:
             cue.lines = [rtl_line(" ".join(rtl_word(token) for token in line.split(" "))) for line in cue.lines]
