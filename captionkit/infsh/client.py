@@ -25,6 +25,7 @@ that was lost on the way back.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -34,7 +35,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 from ..errors import CaptionkitError, ExternalToolError
 from ..files import atomic_output
@@ -448,27 +449,23 @@ def _seconds(retry_after: str | None) -> float | None:
             return None
 
 
-class _sdk_errors:
+@contextlib.contextmanager
+def _sdk_errors(app: str) -> Iterator[None]:
     """Turn what the SDK raises into one-line :class:`InfshError` s naming the app."""
-
-    def __init__(self, app: str) -> None:
-        self.app = app
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind, error, traceback) -> bool:
-        if error is None or isinstance(error, TransientError):
-            return False
-        if isinstance(error, HttpError):
-            raise _classified(self.app, error.status, error.detail, error.fields) from error
-        if isinstance(error, CaptionkitError):
-            return False
-        if isinstance(error, RuntimeError) and "upload" in str(error).lower():
-            raise TransientError(f"{self.app} failed: {_short(error)}") from error
+    try:
+        yield
+    except HttpError as error:
+        raise _classified(app, error.status, error.detail, error.fields) from error
+    except CaptionkitError:
+        raise
+    except RuntimeError as error:
+        if "upload" in str(error).lower():
+            raise TransientError(f"{app} failed: {_short(error)}") from error
+        raise
+    except Exception as error:
         if isinstance(error, OSError) or type(error).__module__.startswith(("requests", "urllib3")):
-            raise TransientError(f"cannot reach inference.sh for {self.app} ({_short(error)})") from error
-        return False
+            raise TransientError(f"cannot reach inference.sh for {app} ({_short(error)})") from error
+        raise
 
 
 def _classified(app: str, status: int, detail: str, fields: list[tuple[str, str]]) -> InfshError:
