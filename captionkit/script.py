@@ -25,12 +25,12 @@ from typing import Literal
 
 from .errors import CaptionkitError
 from .model import WordKind, distinct_speakers
+from .text import ends_sentence
 
 ScriptFormat = Literal["dia", "text", "srt", "vtt"]
 
 _DIA_TAG = re.compile(r"\[(S\d+)\]", re.IGNORECASE)
 _SOUND_CUE = re.compile(r"\(([^()]{1,60})\)|\[([^\[\]]{1,60})\]")
-_SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’»)\]]*$")
 _SRT_TIMING = re.compile(r"^\s*(\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}\s*-->\s*(\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}")
 _VOICE_TAG = re.compile(r"<v(?:\.[^ >]*)?\s+([^>]+)>", re.IGNORECASE)
 _MARKUP = re.compile(r"</?[^>]+>|\{\\[^}]*\}")
@@ -194,5 +194,5 @@ def _add_spoken(text, speaker, words, current, sentences, close_sentence) -> Non
     for token in text.split():
         words.append(ScriptWord(token, speaker, "speech", len(sentences)))
         current.append(token)
-        if _SENTENCE_END.search(token):
+        if ends_sentence(token):
             close_sentence()

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import assert_one_line_error, run_cli
-from render_helpers import changed_box, frames, timed_cue
 
 from captionkit.engines.synthetic import make_video
 from captionkit.errors import CaptionkitError
 from captionkit.infsh.caption_videos import APP, caption_video, segments, style_options
 from captionkit.infsh.client import InfshError, connect
 from captionkit.model import Cue, Track
-from captionkit.render.styles import load_style
+from captionkit.style import load_style
+from helpers import assert_one_line_error, run_cli
+from render_helpers import changed_box, frames, timed_cue
 
 KEY = "inf_test_key"
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import REPO
 
 from captionkit.infsh.client import (
     Client,
@@ -29,6 +28,7 @@ from captionkit.infsh.client import (
 )
 from captionkit.infsh.tasks import TaskJournal, TaskRequest, run_tasks
 from captionkit.media import load_audio, probe
+from helpers import REPO
 
 KEY = "inf_test_key"
 PORTRAIT = REPO / "samples" / "portrait.png"

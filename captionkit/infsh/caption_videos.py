@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MediaError
+from ..formats.ass import speaker_label
 from ..media import probe
 from ..model import Track
 from ..render.burn import probe_video
-from ..render.layout import layout_cues
-from ..render.styles import Style, load_style, resolve, script_of
+from ..style import Style, load_style, resolve, script_of
+from ..style.layout import layout_cues
 from .client import DEFAULT_TIMEOUT, Client, InfshError, connect
 
 APP = "infsh/caption-videos"
@@ -79,8 +80,6 @@ def segments(
     track: Track, style: Style, size: tuple[int, int], *, speaker_names: dict[str, str] | None = None
 ) -> list[dict[str, Any]]:
     """The track laid out with ``style`` on a ``size`` frame, one ``{start, end, text}`` per caption shown."""
-    from ..formats.ass import speaker_label
-
     metrics = resolve(style, size)
     blocks = layout_cues(track, max_chars=metrics.max_chars, max_lines=style.layout.max_lines,
                          max_words=style.layout.max_words, uppercase=style.font.uppercase)
