@@ -15,7 +15,7 @@ from captionkit.cues.scripts import NO_LINE_END, NO_LINE_START, PDF, RLE, unspac
 from captionkit.cues.segment import build_track
 from captionkit.errors import CaptionkitError
 from captionkit.formats import load, save
-from captionkit.jobs.localize import LocalizeOptions, TranslationsNeeded, check_languages, localize
+from captionkit.jobs.localize import TranslationsNeeded, check_languages
 from captionkit.localize.glossary import Glossary, Term, glossary_breaks, load_glossary
 from captionkit.localize.resegment import length_note, target_track
 from captionkit.localize.sentences import source_sentences
@@ -23,8 +23,8 @@ from captionkit.localize.translators import Request
 from captionkit.localize.translators.file import FileTranslator, read_translations, write_exchange_files
 from captionkit.localize.translators.infsh import InfshOptions, InfshTranslator, parse_reply
 from captionkit.model import Track
-from helpers import PANGRAM_TEXT, assert_one_line_error, run_cli
-from localize_helpers import PANGRAM_TRANSLATIONS, fill_csv, timed_words
+from helpers import assert_one_line_error, run_cli
+from localize_helpers import fill_csv, timed_words
 
 SOURCE_TEXT = "Welcome to captionkit. Today we show how subtitles work, in every language. Thanks for watching!"
 
@@ -36,10 +36,10 @@ def source_file(tmp_path) -> Path:
     return save(track, tmp_path / "talk 'x', ü.json")
 
 
-def _request(track: Track, language: str = "es", glossary: Glossary = Glossary()) -> Request:
+def _request(track: Track, language: str = "es", glossary: Glossary | None = None) -> Request:
     sentences = tuple(source_sentences(track))
     notes = {s.id: length_note(s, load_profile("netflix", language)) for s in sentences}
-    return Request(sentences, "en", language, glossary, notes, stem="talk")
+    return Request(sentences, "en", language, glossary or Glossary(), notes, stem="talk")
 
 
 # --------------------------------------------------------------------------- sentences

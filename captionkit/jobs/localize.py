@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -314,7 +315,9 @@ def _mux_all(video: Path, base: Path, source_language: str, source_files: dict[s
              result: LocalizeResult) -> dict[str, Path]:
     from ..render.mux import SubtitleInput, language_name, mux
 
-    tracks = [SubtitleInput(source_files["srt"], source_language, language_name(source_language))]
+    tracks: list[SubtitleInput | str | os.PathLike] = [
+        SubtitleInput(source_files["srt"], source_language, language_name(source_language))
+    ]
     for code, language in result.languages.items():
         tracks.append(SubtitleInput(language.outputs["srt"], code, language_name(code) or code))
     return {

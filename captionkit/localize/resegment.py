@@ -21,11 +21,11 @@ from __future__ import annotations
 import itertools
 from typing import Mapping, Sequence
 
-from ..cues.linebreak import CLAUSE_END, SENTENCE_END
 from ..cues.profiles import Profile, load_profile
 from ..cues.scripts import is_right_to_left, rtl_line, rtl_word, unspaced_tokens
 from ..cues.segment import build_track
 from ..model import Track, Word
+from ..text import ends_clause
 from .sentences import Sentence
 
 #: How much closer (as a share of the sentence) a cut at a piece boundary must be than a cut after
@@ -98,7 +98,7 @@ def _cuts_at_pauses(sentence: Sentence, tokens: list[str], weights: list[float])
         if not choices:
             break
         best = min(choices, key=lambda b: abs(shares[b - 1] - pause.share)
-                   + (0.0 if tokens[b - 1].endswith(SENTENCE_END + CLAUSE_END) else PUNCTUATION_PULL))
+                   + (0.0 if ends_clause(tokens[b - 1]) else PUNCTUATION_PULL))
         cuts.append(best)
         kept.append(pause)
     cuts.append(len(tokens))

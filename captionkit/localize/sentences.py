@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..cues.linebreak import SENTENCE_END
 from ..model import Track, Word, join_words, word_separator
+from ..text import ends_sentence
 
 
 @dataclass(frozen=True)
@@ -58,18 +58,13 @@ class Sentence:
 
 def track_words(track: Track) -> list[Word]:
     """The track's timed speech words; for cues without words, words estimated from the text by length."""
-    from ..render.layout import cue_words
+    from ..style.layout import cue_words
 
     separator = word_separator(track.language)
     words: list[Word] = []
     for cue in track.cues:
         words.extend(cue_words(cue, separator)[0])
     return [word for word in words if word.kind == "speech" and word.text.strip()]
-
-
-def ends_sentence(text: str) -> bool:
-    stripped = text.rstrip("\"'\u201d\u2019\u00bb)]")
-    return text.endswith(SENTENCE_END) or stripped.endswith(SENTENCE_END)
 
 
 def source_sentences(track: Track, options: SentenceOptions = SentenceOptions()) -> list[Sentence]:
