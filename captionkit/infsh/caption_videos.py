@@ -61,10 +61,11 @@ def caption_video(
     options, warnings = style_options(resolved, size, track)
     client = client or connect()
     result = client.run(APP, {"video_file": source, "segments": segment_list, **options}, timeout=timeout)
-    if OUTPUT_FIELD not in result.output:
-        raise InfshError(f"{APP} returned no {OUTPUT_FIELD} (fields: {', '.join(result.output) or 'none'}); "
+    output = result.output or {}
+    if OUTPUT_FIELD not in output:
+        raise InfshError(f"{APP} returned no {OUTPUT_FIELD} (fields: {', '.join(output) or 'none'}); "
                          "the app may have changed")
-    path = client.download(result.output[OUTPUT_FIELD], out, what="captioned video")
+    path = client.download(output[OUTPUT_FIELD], out, what="captioned video")
     try:
         captioned = probe(path)
     except MediaError as error:
