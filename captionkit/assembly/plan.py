@@ -24,6 +24,7 @@ from typing import Sequence
 from ..errors import CaptionkitError
 from ..files import write_text_atomic
 from ..model import Cue, Track, Word, word_separator
+from ..script import is_non_verbal
 from ..text import ends_clause, ends_sentence
 
 PLAN_VERSION = 1
@@ -448,10 +449,16 @@ def script_text(words: Sequence[Word], language: str = "en") -> str:
         if word.speaker is not None and word.speaker != speaker:
             speaker = word.speaker
             parts.append(f"[{speaker.strip('[]')}]")
-        parts.append(f"({word.text.strip('()[]')})" if word.kind == "sound" else word.text)
+        parts.append(_sound_tag(word.text) if word.kind == "sound" else word.text)
     if word_separator(language) == " ":
         return " ".join(parts)
     return "".join(f" {part} " if part.startswith("[") and part.endswith("]") else part for part in parts).strip()
+
+
+def _sound_tag(text: str) -> str:
+    """A sound cue as the script writes it: Dia's own tags in parentheses, any other in brackets."""
+    label = text.strip("()[]")
+    return f"({label})" if is_non_verbal(label) else f"[{label}]"
 
 
 def split_track(track: Track, plan: Plan) -> list[Track]:

@@ -23,6 +23,7 @@ from ..model import Track
 from ..render.burn import probe_video
 from ..style import Style, load_style, resolve, script_of
 from ..style.layout import layout_cues
+from ..text import strip_inline_tags
 from .client import DEFAULT_TIMEOUT, Client, InfshError, connect
 
 APP = "infsh/caption-videos"
@@ -60,10 +61,11 @@ def caption_video(
     options, warnings = style_options(resolved, size, track)
     client = client or connect()
     result = client.run(APP, {"video_file": source, "segments": segment_list, **options}, timeout=timeout)
-    if OUTPUT_FIELD not in result.output:
-        raise InfshError(f"{APP} returned no {OUTPUT_FIELD} (fields: {', '.join(result.output) or 'none'}); "
+    output = result.output or {}
+    if OUTPUT_FIELD not in output:
+        raise InfshError(f"{APP} returned no {OUTPUT_FIELD} (fields: {', '.join(output) or 'none'}); "
                          "the app may have changed")
-    path = client.download(result.output[OUTPUT_FIELD], out, what="captioned video")
+    path = client.download(output[OUTPUT_FIELD], out, what="captioned video")
     try:
         captioned = probe(path)
     except MediaError as error:
@@ -84,7 +86,7 @@ def segments(
                          max_words=style.layout.max_words, uppercase=style.font.uppercase)
     result = []
     for block in blocks:
-        lines = [" ".join(token.text for token in line) for line in block.lines]
+        lines = [strip_inline_tags(" ".join(token.text for token in line)) for line in block.lines]
         if style.speakers.names == "turn" and block.turn_start:
             speaker = block.speaker or next(t.word.speaker for t in block.tokens if t.word and t.word.speaker)
             lines.insert(0, speaker_label(speaker, speaker_names or {}))

@@ -86,7 +86,7 @@ def refine_words(
         return [replace(word) for word in words]
     lagged = remove_lag(words, model)
     speech = speech_mask(audio, sample_rate)
-    snapped = snap_to_energy(remove_lag(words, model), speech)
+    snapped = snap_to_energy([replace(word) for word in lagged], speech)  # snapping moves its words in place
     if method == "best" and _is_english(language) and sphinx_available():
         return _ordered(sphinx_realign(lagged, snapped, audio, sample_rate, speech))
     return _ordered(snapped)
