@@ -51,7 +51,6 @@ def test_normalise_hits_loudness_and_true_peak_targets(level):
 
 
 def test_true_peak_sees_inter_sample_peaks():
-    rate = 48000
     n = np.arange(4800)
     # a sine at a quarter of the rate, sampled 45 degrees off its crests: samples reach 0.707, the wave 1.0
     wave = np.sin(2 * np.pi * n / 4 + np.pi / 4).astype(np.float32)

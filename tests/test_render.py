@@ -20,7 +20,7 @@ from captionkit.assembly.plan import Plan
 from captionkit.assembly.speech_plan import SpeechPlanOptions
 from captionkit.formats import load
 from captionkit.jobs.render import RenderOptions, render
-from captionkit.lint import lint_track
+from captionkit.cues.lint import lint_track
 from captionkit.media import load_audio, probe
 from captionkit.script import read_script
 from tests.helpers import REPO, assert_one_line_error, run_cli

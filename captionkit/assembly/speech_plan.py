@@ -178,7 +178,8 @@ def _best_bounds(lengths: list[float], options: SpeechPlanOptions) -> list[int]:
                 continue
             short = 0 if short_allowed or seconds >= options.min_seconds else 1
             score = (previous[0] + short, previous[1] + 1, previous[2] + seconds * seconds)
-            if best[last] is None or score < best[last]:
+            current = best[last]
+            if current is None or score < current:
                 best[last], back[last] = score, first
     bounds = [count]
     while bounds[-1] > 0:

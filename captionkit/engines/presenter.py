@@ -118,7 +118,7 @@ def compose_canvas(portrait: str | Path, canvas: tuple[int, int], frame: tuple[i
     with Image.open(portrait) as image:
         face = image.convert("RGBA")
     scale = min(frame[0] / face.width, frame[1] / face.height) * motion.portrait_share
-    face = face.resize((max(1, round(face.width * scale)), max(1, round(face.height * scale))), Image.LANCZOS)
+    face = face.resize((max(1, round(face.width * scale)), max(1, round(face.height * scale))), Image.Resampling.LANCZOS)
     backdrop = Image.new("RGBA", canvas, (*BACKDROP_RGB, 255))
     backdrop.alpha_composite(face, ((canvas[0] - face.width) // 2, (canvas[1] - face.height) // 2))
     path = work / "canvas.png"

@@ -460,7 +460,7 @@ def _finish(run: _Run, stem: str, clips: list[Path], plan_path: Path, master: Pa
             record: StepRecord) -> dict[str, Path]:
     from .. import formats
     from ..assembly.stitch import stitch
-    from ..lint import lint_track
+    from ..cues.lint import lint_track
     from ..render.burn import burn
     from ..render.mux import SubtitleInput, mux
 
@@ -486,6 +486,7 @@ def _finish(run: _Run, stem: str, clips: list[Path], plan_path: Path, master: Pa
         result = stitch(clips, stitched, plan=plan_path, size=options.size, write_captions=False, preset="veryfast")
         bar.update(1)
         track = result.track
+        assert track is not None  # with a plan, stitch always carries the master captions
         warnings = list(result.warnings)
         fps = float(result.fps)
         for kind in ("srt", "vtt", "ass"):
