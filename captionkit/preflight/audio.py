@@ -69,7 +69,7 @@ def check_audio(path: Path, avatar: Avatar, limits: AudioLimits = AudioLimits())
                            hum_hz=hum_frequency, hum_dbfs=_rounded(hum_level),
                            silences=[[round(start, 2), round(end, 2)] for start, end in silences])
     report.summary = (f"{duration:.1f} s, {rate / 1000:g} kHz, {_lufs(loudness)} LUFS (range {_lufs(loudness_range)} "
-                      f"LU), noise floor {noise:.0f} dBFS"
+                      f"LU), " + ("digital silence between words" if noise <= -100 else f"noise floor {noise:.0f} dBFS")
                       + (f", {hum_frequency} Hz hum at {hum_level:.0f} dBFS" if hum_frequency else "")
                       + (f", {clipped:.2%} clipped" if clipped else ""))
     _check_format(report, rate, limits)
