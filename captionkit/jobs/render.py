@@ -45,6 +45,7 @@ from ..assembly.speech_plan import SpeechPlan, SpeechPlanOptions, avatar_piece_e
 from ..engines.local_speech import LocalVoices
 from ..engines.presenter import Motion
 from ..errors import CaptionkitError, MediaError
+from ..infsh.apps import AVATARS, DEFAULT_AVATAR, Avatar
 from ..progress import progress_bar
 from ..script import Script, read_script
 from ..speech.models import DEFAULT_MODEL
@@ -64,23 +65,6 @@ TASK_JOURNAL = "tasks.jsonl"
 REPORT = "report.json"
 
 
-@dataclass(frozen=True, slots=True)
-class Avatar:
-    """An avatar model: its inference.sh app, how many speakers it can drive, and its clip lengths."""
-
-    name: str
-    app: str
-    max_speakers: int
-    recommended_seconds: float  # the schema's "under 15 s for best quality": the default piece limit
-    limit_seconds: float  # the hard limit a piece may never pass
-    fps: int = 30  # its output frame rate
-
-
-AVATARS = {
-    "omnihuman-1-5": Avatar("omnihuman-1-5", "bytedance/omnihuman-1-5", 2, 15.0, 30.0),
-    "omnihuman-1-0": Avatar("omnihuman-1-0", "bytedance/omnihuman-1-0", 1, 15.0, 30.0),
-}
-DEFAULT_AVATAR = "omnihuman-1-5"
 #: The output shapes: 16:9, 9:16 and 1:1.
 SIZES = ((1280, 720), (720, 1280), (1080, 1080))
 
@@ -289,10 +273,8 @@ def _check_inputs(script: Path, portrait: Path, out_dir: Path, options: RenderOp
 
 def _preflight(portrait: Path, script: Path, avatar: str) -> list:
     """The preflight problems of the portrait and script (``captionkit check``)."""
-    try:
-        from ..preflight import run_checks
-    except ImportError:  # TEMPORARY until the preflight package lands
-        return []
+    from ..preflight import run_checks
+
     return run_checks(portrait=portrait, script=script, avatar=avatar).problems
 
 
