@@ -169,10 +169,12 @@ def run_journaled(run: "_Run", record: StepRecord, app: str, work: list[tuple[En
                   output_field: str, label: str, *, default_suffix: str) -> list[Path]:
     """Run the not-yet-done entries of ``work`` (entry, inputs, file stem) as tasks of ``app``; their files.
 
-    A task's entry is finished (its file downloaded and ``done.json`` written)
-    only once it completed, so a failure or a kill leaves it to the journal.
+    The journal key of a task is its entry's content key, so a rerun finds the
+    task it submitted before. A task's entry is finished (its file downloaded
+    and ``done.json`` written) only once it completed, so a failure or a kill
+    leaves it to the journal. A task that failed in an earlier run is
+    submitted again (the user ran again to retry it).
     """
-    from ..infsh.client import InfshError
     from ..infsh.tasks import TaskRequest, run_tasks
 
     pending = {entry.key: (entry, inputs, stem) for entry, inputs, stem in work if not entry.reused}
@@ -191,10 +193,7 @@ def run_journaled(run: "_Run", record: StepRecord, app: str, work: list[tuple[En
                 poll_interval=run.options.poll_interval, on_update=on_update, retry_failed=True,
             )
         for key, (entry, _, stem) in pending.items():
-            state = states[key]
-            if state.status != "completed":
-                raise InfshError(f"{app} task {state.id} {state.status}: {state.error or 'no message'}; "
-                                 "run again to retry it")
+            state = states[key]  # completed: run_tasks raises for a failed or timed-out task
             value = (state.output or {}).get(output_field)
             target = entry.path(stem + _suffix(value, default_suffix))
             run.client().download(value, target, what=f"{app} {output_field}")
