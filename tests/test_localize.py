@@ -391,3 +391,23 @@ def test_a_render_folder_gives_its_clean_video_and_words_and_no_track_is_doubled
         tracks = [(s.metadata.get("language"), bool(int(s.disposition) & 1)) for s in container.streams.subtitles]
     assert tracks == [("eng", True), ("spa", False)]
     assert [cue.lines for cue in load(out / "talk.es.srt").cues] == [["Hola."], ["Hasta pronto."]]
+
+
+def test_the_infsh_translator_runs_the_llm_app_on_the_service_and_retries_a_wrong_count(source_file, tmp_path,
+                                                                                        infsh_sdk):
+    calls = []
+
+    def llm(inputs, out_dir):  # an LLM that drops lines on its first answer
+        calls.append(inputs)
+        numbered = _numbered(inputs["text"])
+        if len(calls) == 1:
+            numbered = numbered[:1]
+        return {"response": "\n".join(f"{n}. [es] {text}" for n, text in enumerate(numbered, start=1))}
+
+    infsh_sdk.register_app("openrouter/claude-haiku-45", llm, required=("text", "system_prompt"))
+    result = run_cli("localize", source_file, "--to", "es", "-o", tmp_path / "out", "--translator", "infsh", "--json")
+    assert result.returncode == 0, result.stderr
+    assert [len(_numbered(inputs["text"])) for inputs in calls] == [3, 2], "the two missing sentences asked again"
+    assert infsh_sdk.submissions["openrouter/claude-haiku-45"] == 2
+    spanish = load(tmp_path / "out" / f"{source_file.stem}.es.srt")
+    assert " ".join(" ".join(cue.lines) for cue in spanish.cues).startswith("[es] Welcome to captionkit. [es] Today")
