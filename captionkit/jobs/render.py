@@ -366,11 +366,14 @@ def _master(run: _Run, segment_files: list[Path], record: StepRecord) -> Path:
 
 
 def read_audio(path: Path) -> tuple[Any, int]:
-    """A segment's samples and rate: WAV read directly, anything else decoded at its own rate."""
+    """A segment's samples and rate: 16-bit WAV read directly, anything else (a service's float WAV, MP3)
+    decoded by ffmpeg at its own rate."""
+    import wave
+
     if path.suffix.lower() == ".wav":
         try:
             return read_wav(path)
-        except Exception:  # noqa: BLE001 - a WAV the wave module cannot read (float, 24-bit): decode it
+        except (wave.Error, EOFError):
             pass
     from ..media import load_audio, probe
 
