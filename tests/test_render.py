@@ -183,6 +183,15 @@ def test_cli_json_dry_run(tmp_path):
     assert plan["pieces"] == math.ceil(plan["speech_seconds"] / 9.5)
 
 
+def test_output_never_overwrites_the_script(tmp_path):
+    script = tmp_path / "talk.srt"
+    script.write_text("1\n00:00:00,000 --> 00:00:01,000\nHello there.\n", "utf-8")
+    before = script.read_bytes()
+    result = run_cli("render", script, "--portrait", PORTRAIT, "-o", tmp_path, "--size", "320x180")
+    assert_one_line_error(result, "would overwrite the input")
+    assert script.read_bytes() == before
+
+
 @pytest.mark.parametrize("case", ["missing portrait", "not an image", "empty script", "unwritable output",
                                   "three speakers", "clip too long"])
 def test_bad_input_gets_one_line_error_and_no_files(tmp_path, case):
