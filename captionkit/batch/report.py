@@ -35,7 +35,9 @@ table { border-collapse: collapse; } th, td { border-bottom: 1px solid #d0d7de; 
 .figure b { display: block; font-size: 22px; }
 .badge { display: inline-block; color: #fff; border-radius: 10px; padding: 1px 10px; font-weight: 600; }
 .poster { position: relative; display: inline-block; line-height: 0; }
-.poster img { display: block; max-width: 320px; }
+.poster img { display: block; width: 320px; height: auto; }
+.said { display: block; max-width: 320px; font-size: 12px; color: #57606a; margin-top: 2px; }
+td.nowrap { white-space: nowrap; }
 .poster .caption { position: absolute; left: 4px; right: 4px; bottom: 6px; line-height: 1.25; color: #fff;
   text-align: center; font-weight: 600; white-space: pre-line; text-shadow: 0 0 3px #000, 0 0 2px #000; }
 .error { color: #cf222e; max-width: 520px; } .muted { color: #6e7781; } .lint-ok { color: #1a7f37; }
@@ -114,7 +116,8 @@ def _tasks_table(entries: list[tuple[Task, TaskRecord | None]], manifest: Manife
                 f'<tr data-key="{_e(task.key)}" data-language="{_e(language)}" data-status="{status}"'
                 f' data-run="{record.run if record else ""}">'
                 f"<td>{task.job} · {task.kind}</td><td>{_e(task.key)}<br><span class=\"muted\">{_e(task.input.name)}"
-                f"</span></td><td>{_e(language)}</td><td>{_badge(status)}</td><td>{ran}</td><td>{took}</td>"
+                f"</span></td><td>{_e(language)}</td><td>{_badge(status)}</td><td class=\"nowrap\">{ran}</td>"
+                f"<td class=\"nowrap\">{took}</td>"
                 f"<td>{_lint(row) if row else _error(record)}</td><td>{_poster(row, manifest.output) if row else ''}</td>"
                 f"<td>{_link(row, manifest.output, base) if row else ''}</td></tr>"
             )
@@ -132,7 +135,8 @@ def _lint(row: dict) -> str:
     if lint["passed"]:
         return f'<span class="lint-ok">passes {_e(lint["profile"])}</span> ({row["cues"]} cues){unavoidable}'
     first = f'<br><span class="muted">{_e(lint["first"])}</span>' if lint.get("first") else ""
-    return f'<span class="lint-bad">{lint["errors"]} errors under {_e(lint["profile"])}</span>{first}{unavoidable}'
+    errors = f'{lint["errors"]} error{"s" if lint["errors"] != 1 else ""}'
+    return f'<span class="lint-bad">{errors} under {_e(lint["profile"])}</span>{first}{unavoidable}'
 
 
 def _error(record: TaskRecord | None) -> str:
@@ -148,11 +152,13 @@ def _poster(row: dict, output: Path) -> str:
     data = base64.b64encode(image.read_bytes()).decode("ascii")
     language = row["language"]
     direction = "rtl" if language.split("-")[0] in RIGHT_TO_LEFT else "ltr"
-    caption = ("" if row.get("burned") else
-               f'<span class="caption" lang="{_e(language)}" dir="{direction}">{_e(row["poster_text"])}</span>')
+    text = f'lang="{_e(language)}" dir="{direction}">{_e(row["poster_text"])}</span>'
     title = f'{row["poster_time"]:.2f} s: {row["poster_text"]}'
+    if row.get("burned"):  # the frame shows the burned captions; their text again below, readable at any size
+        return (f'<span class="poster" title="{_e(title)}"><img alt="{_e(row["poster_text"])}" '
+                f'src="data:image/jpeg;base64,{data}"></span><span class="said" {text}')
     return (f'<span class="poster" title="{_e(title)}"><img alt="{_e(row["poster_text"])}" '
-            f'src="data:image/jpeg;base64,{data}">{caption}</span>')
+            f'src="data:image/jpeg;base64,{data}"><span class="caption" {text}</span>')
 
 
 def _link(row: dict, output: Path, base: Path) -> str:
