@@ -10,13 +10,15 @@ can be mailed or archived alone; caption files are linked relative to the report
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
+import io
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
-from ..files import write_text_atomic
-from .manifest import Manifest, Task
+from ..files import write_bytes_atomic, write_text_atomic
+from .manifest import REPORT_FILES, Manifest, Task
 from .state import DONE, FAILED, NEEDS_INPUT, BatchState, TaskRecord
 
 NOT_RUN = "not run"
@@ -50,6 +52,58 @@ def write_report(manifest: Manifest, state: BatchState, path: Path) -> Path:
     return write_text_atomic(path, render_report(manifest, state, path.parent))
 
 
+def report_fonts() -> list[Path]:
+    """The fonts the report draws caption text with, in fallback order: the bundled Noto Sans, Arabic
+    and Hebrew, then Noto Sans CJK JP when its package is installed."""
+    from ..style.fonts import fonts_dir
+
+    fonts = [fonts_dir() / name for name in
+             ("NotoSans-Regular.ttf", "NotoSansArabic-Regular.ttf", "NotoSansHebrew-Regular.ttf")]
+    try:
+        import importlib.resources
+
+        fonts.append(Path(str(importlib.resources.files("noto_cjk_sans_jp_regular") / "NotoSansCJKjp-Regular.otf")))
+    except ModuleNotFoundError:
+        pass
+    return [font for font in fonts if font.is_file()]
+
+
+def font_faces(text: str, cache: Path) -> tuple[str, list[str]]:
+    """``@font-face`` rules embedding, for each report font, the subset that draws ``text``, and the family
+    names in fallback order: caption text shows in every script without fonts on the viewer's system.
+
+    Subsets are kept in ``cache`` by font and characters, so rewriting the report costs nothing.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    wanted = {ord(char) for char in text if not char.isspace()}
+    rules, families = [], []
+    for number, path in enumerate(report_fonts(), start=1):
+        font = TTFont(str(path), lazy=True)
+        drawn = sorted(wanted & set(font.getBestCmap()))
+        if not drawn:
+            continue
+        wanted -= set(drawn)
+        key = hashlib.sha256(f"{path.name}:{drawn}".encode()).hexdigest()[:16]
+        stored = cache / f"{path.stem}.{key}{path.suffix}"
+        if not stored.is_file():
+            options = subset.Options()
+            options.layout_features = ["*"]  # keep shaping: Arabic joining forms, ligatures, vertical forms
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(unicodes=drawn)
+            subsetter.subset(font)
+            buffer = io.BytesIO()
+            font.save(buffer)
+            write_bytes_atomic(stored, buffer.getvalue())
+        family = f"captionkit-report-{number}"
+        kind = "otf" if path.suffix == ".otf" else "ttf"
+        data = base64.b64encode(stored.read_bytes()).decode("ascii")
+        rules.append(f"@font-face {{ font-family: '{family}'; src: url(data:font/{kind};base64,{data}); }}")
+        families.append(f"'{family}'")
+    return "\n".join(rules), families
+
+
 def render_report(manifest: Manifest, state: BatchState, base: Path) -> str:
     """The report's HTML; links are relative to ``base``, the folder it is written to."""
     entries = [(task, _current(state.tasks.get(task.key), task)) for task in manifest.tasks]
@@ -62,9 +116,12 @@ def render_report(manifest: Manifest, state: BatchState, base: Path) -> str:
         ("caption files", len(rows), None), ("pass lint", f"{lint_passed}/{len(rows)}", None),
         ("task time", f"{seconds:.1f} s", None),
     ]
+    faces, families = font_faces("".join(row["poster_text"] for row in rows), manifest.output / REPORT_FILES / "fonts")
+    caption_fonts = f".caption, .said {{ font-family: {', '.join([*families, 'sans-serif'])}; }}"
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>captionkit batch: {_e(manifest.path.name)}</title><style>{_STYLE}</style></head><body>",
+        f"<title>captionkit batch: {_e(manifest.path.name)}</title>",
+        f"<style>{_STYLE}{faces}\n{caption_fonts}</style></head><body>",
         f"<h1>Batch report: {_e(manifest.path.name)}</h1>",
         f'<p class="muted">Outputs in {_e(str(manifest.output))}</p>',
         '<div class="summary" id="summary">',
