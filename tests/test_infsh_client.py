@@ -282,6 +282,15 @@ def test_a_torn_journal_line_from_a_killed_run_is_skipped(service, tmp_path):
     assert service.submissions["test/echo"] == 1
 
 
+def test_a_second_run_on_the_same_journal_at_the_same_time_is_refused(service, tmp_path):
+    journal = TaskJournal(tmp_path / "journal.jsonl")
+    with journal.locked():
+        with pytest.raises(InfshError, match=r"another captionkit run is using .*journal.jsonl; wait for it"):
+            run_tasks(client_for(service), requests_for(1), journal, poll_interval=0.05)
+    assert service.submissions["test/echo"] == 0
+    assert run_tasks(client_for(service), requests_for(1), journal, poll_interval=0.05)["piece-00"].done
+
+
 RUNNER = """
 import sys
 from captionkit.infsh.client import connect

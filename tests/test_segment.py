@@ -13,7 +13,7 @@ from captionkit.engines import piper_tts
 from captionkit.errors import CaptionkitError
 from captionkit.formats import save
 from captionkit.formats.jsonfile import read_words
-from captionkit.lint import lint_file, lint_track
+from captionkit.cues.lint import lint_file, lint_track
 from captionkit.model import Word
 from captionkit.text import ends_clause
 

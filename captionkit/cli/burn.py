@@ -43,6 +43,7 @@ def parse_speaker_names(text: str | None) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     from .. import formats
+    from ..cues.segment import build_track
     from . import print_json
 
     names = parse_speaker_names(args.speaker_names)
@@ -51,14 +52,14 @@ def run(args: argparse.Namespace) -> int:
     if args.engine == "infsh":
         from ..infsh.caption_videos import caption_video
 
-        result = caption_video(args.video, formats.load(args.subs), args.output, style=style)
+        result = caption_video(args.video, formats.load(args.subs, segment=build_track), args.output, style=style)
         warnings = result.warnings
         output = result.path
     else:
         from ..render.burn import burn
 
         burn_as_is = formats.format_of(args.subs).styled and args.style is None
-        captions = args.subs if burn_as_is else formats.load(args.subs)
+        captions = args.subs if burn_as_is else formats.load(args.subs, segment=build_track)
         output = burn(args.video, captions, args.output, style=style, crf=args.crf, preset=args.preset,
                       speaker_names=names)
     for note in warnings:

@@ -9,13 +9,16 @@ whatever rounding the player does. Word highlight is written either as
 karaoke (``\\k``, with empty gap syllables for pauses so the highlight never
 runs ahead of the speech) or as one event per spoken word.
 
-:func:`read_ass` reads any .ass/.ssa file back into a :class:`Track`,
-recovering word times from karaoke tags and merging per-word events.
+:func:`dump` is :func:`to_ass` as text. :func:`parse` reads any .ass/.ssa
+text back into a :class:`Track`: Dialogue events only (comments, drawings and
+the script's header and styles are not caption text), in time order, word
+times recovered from karaoke tags and per-word events merged. Italic, bold and
+underline overrides (``{\\i1}``...) become the model's ``<i>`` tags and back;
+other override tags are dropped.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from fractions import Fraction
 from pathlib import Path
@@ -23,10 +26,11 @@ from pathlib import Path
 import pysubs2
 
 from ..errors import CaptionkitError
-from ..files import write_text_atomic
 from ..model import Cue, Track, Word
 from ..style import SCRIPT_FONTS, Metrics, Style, load_style, parse_colour, resolve, script_of
 from ..style.layout import Block, Token, layout_cues
+from ..text import INLINE_TAG
+from .base import file_reader, file_writer
 
 CAPTION_STYLE = "Caption"
 #: Languages written right to left: a left-aligned style is mirrored for them.
@@ -141,9 +145,16 @@ def _keep_frame_gaps(blocks: list[Block], fps: Fraction) -> None:
             block.end = float(latest_end / fps)
 
 
-def write_ass(track: Track, path: str | os.PathLike, **options) -> Path:
-    """Write ``to_ass(track, **options)`` to ``path`` atomically."""
-    return write_text_atomic(path, to_ass(track, **options).to_string("ass"))
+def dump(
+    track: Track,
+    *,
+    size: tuple[int, int] = (1920, 1080),
+    style: Style | str | Path | None = None,
+    fps: float | Fraction | None = None,
+    speaker_names: dict[str, str] | None = None,
+) -> str:
+    """The text of :func:`to_ass`'s document."""
+    return to_ass(track, size=size, style=style, fps=fps, speaker_names=speaker_names).to_string("ass")
 
 
 def _colour(value: str) -> pysubs2.Color:
@@ -311,7 +322,16 @@ def _escape(text: str) -> str:
 
 
 def _markup_text(text: str, family: str) -> str:
-    """Escape ``text`` and switch to the bundled Arabic or Hebrew font (at the main font's em) for their runs."""
+    """``text`` as ASS: inline styling tags as overrides, the rest escaped, with the bundled Arabic or Hebrew
+    font (at the main font's em) for their runs."""
+    pieces = INLINE_TAG.split(text)  # text, closing slash, tag, text, ...
+    out = [_script_runs(pieces[0], family)]
+    for slash, tag, rest in zip(pieces[1::3], pieces[2::3], pieces[3::3]):
+        out.append(f"{{\\{tag}{0 if slash else 1}}}" + _script_runs(rest, family))
+    return "".join(out)
+
+
+def _script_runs(text: str, family: str) -> str:
     out: list[str] = []
     current: str | None = None
     for char in text:
@@ -336,18 +356,20 @@ def _markup_text(text: str, family: str) -> str:
 _NAME_LABEL = re.compile(r"^(\{[^}]*\})*\{\\r" + NAME_STYLE + r"\}.*?\{\\r\}\\N")
 _OVERRIDE = re.compile(r"\{([^}]*)\}")
 _KARAOKE = re.compile(r"\\(?:kf|ko|k|K)(\d+)")
+#: Italic, bold, underline switches in an override block (``\i1``, ``\b0``, ``\b700``).
+_STYLING_OVERRIDE = re.compile(r"\\([ibu])(\d+)")
 
 
-def read_ass(path: str | os.PathLike) -> Track:
-    """Read an .ass/.ssa file into a track (karaoke tags give word times)."""
-    source = Path(path)
+def parse(text: str, language: str | None = None) -> Track:
+    """The Dialogue events of an .ass/.ssa script as a track (karaoke tags give word times)."""
     try:
-        document = pysubs2.load(str(source), encoding="utf-8")
-    except FileNotFoundError as error:
-        raise CaptionkitError(f"{source}: no such file; check the path") from error
-    except (pysubs2.exceptions.Pysubs2Error, UnicodeDecodeError, ValueError) as error:
-        raise CaptionkitError(f"{source}: not a readable ASS/SSA file ({error}); check the file") from error
-    return ass_to_track(document)
+        document = pysubs2.SSAFile.from_string(text)
+    except Exception as error:  # pysubs2 raises many types for malformed scripts
+        raise CaptionkitError(f"not a readable ASS/SSA script ({error}); check the file") from None
+    track = ass_to_track(document)
+    if language:
+        track.language = language
+    return track
 
 
 def ass_to_track(document: pysubs2.SSAFile) -> Track:
@@ -376,10 +398,16 @@ def _same_caption(previous: pysubs2.SSAEvent, event: pysubs2.SSAEvent) -> bool:
 
 
 def _plain(raw: str) -> str:
+    """Event text as model text: styling overrides as ``<i>``..., other overrides dropped, line breaks kept."""
     text = _NAME_LABEL.sub("", raw)
-    text = _OVERRIDE.sub("", text.replace("\\{", "\x00").replace("\\}", "\x01"))
+    text = _OVERRIDE.sub(_styling_tags, text.replace("\\{", "\x00").replace("\\}", "\x01"))
     text = text.replace("\\N", "\n").replace("\\n", "\n").replace("\\h", "\u00a0").replace("\u2060", "")
     return text.replace("\x00", "{").replace("\x01", "}").strip()
+
+
+def _styling_tags(block: re.Match) -> str:
+    """``{\\i1\\b0}`` -> ``<i></b>``: an override block reduced to its italic, bold and underline switches."""
+    return "".join(f"<{'/' if int(value) == 0 else ''}{tag}>" for tag, value in _STYLING_OVERRIDE.findall(block.group(1)))
 
 
 def _group_to_cue(group: list[pysubs2.SSAEvent]) -> Cue:
@@ -426,3 +454,7 @@ def _per_word_words(group: list[pysubs2.SSAEvent], lines: list[str], speaker: st
 def _language(document: pysubs2.SSAFile) -> str:
     return document.info.get("Language", "en") or "en"
 
+
+
+read = file_reader(parse)
+write = file_writer(dump)

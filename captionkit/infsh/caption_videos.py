@@ -23,6 +23,7 @@ from ..model import Track
 from ..render.burn import probe_video
 from ..style import Style, load_style, resolve, script_of
 from ..style.layout import layout_cues
+from ..text import strip_inline_tags
 from .client import DEFAULT_TIMEOUT, Client, InfshError, connect
 
 APP = "infsh/caption-videos"
@@ -85,7 +86,7 @@ def segments(
                          max_words=style.layout.max_words, uppercase=style.font.uppercase)
     result = []
     for block in blocks:
-        lines = [" ".join(token.text for token in line) for line in block.lines]
+        lines = [strip_inline_tags(" ".join(token.text for token in line)) for line in block.lines]
         if style.speakers.names == "turn" and block.turn_start:
             speaker = block.speaker or next(t.word.speaker for t in block.tokens if t.word and t.word.speaker)
             lines.insert(0, speaker_label(speaker, speaker_names or {}))

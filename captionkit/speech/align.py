@@ -43,11 +43,12 @@ from ..progress import progress_bar
 from ..script import Script, ScriptWord, read_script
 from .models import DEFAULT_MODEL
 from .refine import refine_words
-from .spoken_forms import spoken_words
+from .spoken_forms import readings
 from .transcribe import audio_of, check_language
 from .whisper_adapter import (
     MEL_FRAMES_PER_SECOND,
     WINDOW_SECONDS,
+    EncodedWindow,
     WhisperAdapter,
     adapter_for,
 )
@@ -190,39 +191,52 @@ class _Timing:
 
 
 @dataclass(frozen=True, slots=True)
-class _Units:
-    """What the aligner hears for the script's spoken words: each word's spoken form, one unit a word.
+class _Reading:
+    """One way a script word is said: its spoken units ("forty", "nine", "dollars") and their tokens."""
 
-    ``texts[k]`` is unit ``k`` ("forty", "nine", "dollars" for "$49.99");
-    ``owners[k]`` the index of the script word it belongs to.
+    units: tuple[str, ...]
+    tokens: tuple[tuple[int, ...], ...]
+
+    @property
+    def flat(self) -> list[int]:
+        return [token for unit in self.tokens for token in unit]
+
+
+@dataclass(slots=True)
+class _Aligned:
+    """A script word as aligned: the reading the audio supported and its units' timings."""
+
+    reading: _Reading
+    units: list[_Timing]
+
+    @property
+    def start(self) -> float:
+        return self.units[0].start
+
+    @property
+    def end(self) -> float:
+        return self.units[-1].end
+
+    @property
+    def probability(self) -> float:
+        return float(np.mean([unit.probability for unit in self.units]))
+
+
+def _readings(tokenizer, written: list[str], language: str) -> list[list[_Reading]]:
+    """Each script word's readings, most usual first (the word itself when it is said as written).
+
+    The word's closing punctuation stays on its last unit, so the refinement
+    still sees where clauses end.
     """
-
-    texts: list[str]
-    owners: list[int]
-
-    @classmethod
-    def of(cls, written: list[str], language: str) -> _Units:
-        texts: list[str] = []
-        owners: list[int] = []
-        for index, (word, spoken) in enumerate(zip(written, spoken_words(written, language))):
-            if spoken is None:
-                texts.append(word)
-                owners.append(index)
-                continue
-            closing = word[len(word.rstrip(_CLOSING_PUNCTUATION)):]
-            texts += [*spoken[:-1], spoken[-1] + closing]  # the clause punctuation stays with the word's end
-            owners += [index] * len(spoken)
-        return cls(texts, owners)
-
-    def collapse(self, timings: list, count: int) -> list[tuple[float, float, float]]:
-        """(start, end, probability) of each of ``count`` script words from its units' timings."""
-        spans: list[list] = [[] for _ in range(count)]
-        for owner, timing in zip(self.owners, timings):
-            spans[owner].append(timing)
-        return [
-            (span[0].start, span[-1].end, float(np.mean([t.probability for t in span])))
-            for span in spans
-        ]
+    prefix = "" if language in UNSPACED_LANGUAGES else " "
+    result: list[list[_Reading]] = []
+    for word, spoken in zip(written, readings(written, language)):
+        closing = word[len(word.rstrip(_CLOSING_PUNCTUATION)):]
+        forms = [(*reading[:-1], reading[-1] + closing) for reading in spoken] or [(word,)]
+        result.append([
+            _Reading(tuple(form), tuple(tuple(tokenizer.encode(prefix + unit)) for unit in form)) for form in forms
+        ])
+    return result
 
 
 def align_script(
@@ -255,13 +269,12 @@ def align_script(
     whisper = adapter_for(model)
     language = _language(whisper, audio, language)
     spoken = script.spoken
-    units = _Units.of([word.text for word in spoken], language)
     tokenizer = whisper.tokenizer(language)
-    tokens = _word_tokens(tokenizer, units.texts, language)
-    unit_timings = _align_windows(whisper, tokenizer, audio, tokens, progress_label, options)
+    choices = _readings(tokenizer, [word.text for word in spoken], language)
+    aligned = _align_windows(whisper, tokenizer, audio, choices, progress_label, options)
     words = [
-        Word(word.text, start, end, probability, word.speaker)
-        for word, (start, end, probability) in zip(spoken, units.collapse(unit_timings, len(spoken)))
+        Word(word.text, timing.start, timing.end, timing.probability, word.speaker)
+        for word, timing in zip(spoken, aligned)
     ]
     report = find_mismatches(words, spoken, script.sentences, options)
     report = _confirmed_by_transcript(report, words, audio, whisper, language, options)
@@ -271,7 +284,7 @@ def align_script(
             "check that this is the right script for this media"
         )
     if refine and method != "none":
-        words = _refine_heard(words, units, unit_timings, report, audio, language, model, method)
+        words = _refine_heard(words, aligned, report, audio, language, model, method)
     words = _shorten_unheard(words, report, duration, options)
     if sounds:
         words = _with_sounds(words, script.words, options)
@@ -289,80 +302,106 @@ def _language(whisper: WhisperAdapter, audio: np.ndarray, language: str | None) 
     return whisper.detect_language(audio)
 
 
-def _word_tokens(tokenizer, texts: list[str], language: str) -> list[list[int]]:
-    """Each unit's text tokens (with its leading space where the language uses spaces)."""
-    prefix = "" if language in UNSPACED_LANGUAGES else " "
-    return [tokenizer.encode(prefix + text) for text in texts]
-
-
 # -- windows ----------------------------------------------------------------------------------
 
 
 def _align_windows(
-    whisper: WhisperAdapter, tokenizer, audio: np.ndarray, tokens: list[list[int]], progress_label,
+    whisper: WhisperAdapter, tokenizer, audio: np.ndarray, choices: list[list[_Reading]], progress_label,
     options: AlignOptions,
-) -> list[_Timing]:
+) -> list[_Aligned]:
     """Align all words window by window; see the module docstring.
 
     Features are made per window from that window's audio only, so memory
-    does not grow with the length of the audio.
+    does not grow with the length of the audio. A word's reading is settled
+    in the window that keeps it.
     """
     duration = len(audio) / MODEL_SAMPLE_RATE
     window_samples = int(WINDOW_SECONDS * MODEL_SAMPLE_RATE)
-    timings: list[_Timing] = []
+    samples_per_frame = MODEL_SAMPLE_RATE // MEL_FRAMES_PER_SECOND
+    aligned: list[_Aligned] = []
     seek = 0.0
     with progress_bar(total=round(duration, 1), label=progress_label, unit="s") as bar:
-        while len(timings) < len(tokens):
-            first_sample = round(seek * MEL_FRAMES_PER_SECOND) * (MODEL_SAMPLE_RATE // MEL_FRAMES_PER_SECOND)
+        while len(aligned) < len(choices):
             if duration - seek < options.min_window_seconds:
                 # more script than audio: the rest has no place to go (it will be reported unheard)
-                timings += [_Timing(duration, duration, 0.0) for _ in range(len(tokens) - len(timings))]
+                aligned += [_Aligned(c[0], [_Timing(duration, duration, 0.0)] * len(c[0].units))
+                            for c in choices[len(aligned):]]
                 break
-            mel = whisper.mel(audio[first_sample : first_sample + window_samples])
-            window_seconds = mel.shape[-1] / MEL_FRAMES_PER_SECOND
+            first_sample = round(seek * MEL_FRAMES_PER_SECOND) * samples_per_frame
+            encoded = whisper.encode(whisper.mel(audio[first_sample : first_sample + window_samples]))
+            window_seconds = encoded.frames / MEL_FRAMES_PER_SECOND
             is_last = first_sample + window_samples >= len(audio)
-            anchor = len(timings) - 1 if timings else None
-            first_word = anchor if anchor is not None else 0
+            anchor = aligned[-1].reading if aligned else None
+            first_word = len(aligned)
             characters = float("inf") if is_last else options.feed_characters(window_seconds)
-            last_word = _feed_until(tokens, first_word, characters, options)
-            window = _align_window(whisper, tokenizer, mel, tokens[first_word:last_word], seek)
-            if anchor is not None:
-                window = window[1:]
+            last_word = _feed_until(choices, first_word, characters, anchor, options)
+            window = _best_readings(whisper, tokenizer, encoded, anchor, choices[first_word:last_word], seek)
             accepted = window if is_last else _accepted(window, seek + window_seconds, options)
             if not accepted:
                 seek = _skip_ahead(window, seek, window_seconds, options)
                 continue
-            timings.extend(accepted)
-            if len(timings) < len(tokens):
-                seek = max(seek + options.min_seek_seconds, timings[-1].start - options.anchor_lead_seconds)
+            aligned.extend(accepted)
+            if len(aligned) < len(choices):
+                seek = max(seek + options.min_seek_seconds, aligned[-1].start - options.anchor_lead_seconds)
             bar.update_to(min(round(seek, 1), duration))
         bar.update_to(round(duration, 1))
-    return keep_in_order(timings)
+    keep_in_order([unit for word in aligned for unit in word.units])
+    return aligned
 
 
-def _feed_until(tokens: list[list[int]], first: int, characters: float, options: AlignOptions) -> int:
+def _feed_until(
+    choices: list[list[_Reading]], first: int, characters: float, anchor: _Reading | None, options: AlignOptions
+) -> int:
     """The end index of the script words fed to one window: about ``characters``, within the token limit."""
-    count = 0
+    count = len(anchor.flat) if anchor else 0
     spent = 0.0
     end = first
-    while end < len(tokens) and count + len(tokens[end]) <= options.max_text_tokens and spent <= characters:
-        count += len(tokens[end])
-        spent += options.characters_per_token * len(tokens[end])
+    while end < len(choices):
+        size = max(len(reading.flat) for reading in choices[end])
+        if count + size > options.max_text_tokens or spent > characters:
+            break
+        count += size
+        spent += options.characters_per_token * len(choices[end][0].flat)
         end += 1
     return max(end, first + 1)
 
 
-def _accepted(window: list[_Timing], window_end: float, options: AlignOptions) -> list[_Timing]:
+def _best_readings(
+    whisper: WhisperAdapter, tokenizer, encoded: EncodedWindow, anchor: _Reading | None,
+    choices: list[list[_Reading]], offset: float,
+) -> list[_Aligned]:
+    """The window's words aligned, each in the reading the model finds likeliest where it has several.
+
+    Every alternative reading is tried in one more pass over the same encoded
+    window (the usual reading elsewhere); each word keeps the reading whose
+    tokens got the highest mean probability, and the window is aligned once
+    more with the chosen readings if any changed.
+    """
+    chosen = [0] * len(choices)
+    window = _align_window(whisper, tokenizer, encoded, anchor, [c[0] for c in choices], offset)
+    scores = [word.probability for word in window]
+    for variant in range(1, max(len(c) for c in choices)):
+        trial = [c[variant] if variant < len(c) else c[0] for c in choices]
+        tried = _align_window(whisper, tokenizer, encoded, anchor, trial, offset)
+        for index, word in enumerate(tried):
+            if variant < len(choices[index]) and word.probability > scores[index]:
+                chosen[index], scores[index] = variant, word.probability
+    if any(chosen):
+        window = _align_window(whisper, tokenizer, encoded, anchor, [c[k] for c, k in zip(choices, chosen)], offset)
+    return window
+
+
+def _accepted(window: list[_Aligned], window_end: float, options: AlignOptions) -> list[_Aligned]:
     """The leading words of a window that end safely before its edge."""
-    kept: list[_Timing] = []
-    for timing in window:
-        if timing.end > window_end - options.edge_guard_seconds:
+    kept: list[_Aligned] = []
+    for word in window:
+        if word.end > window_end - options.edge_guard_seconds:
             break
-        kept.append(timing)
+        kept.append(word)
     return kept
 
 
-def _skip_ahead(window: list[_Timing], seek: float, window_seconds: float, options: AlignOptions) -> float:
+def _skip_ahead(window: list[_Aligned], seek: float, window_seconds: float, options: AlignOptions) -> float:
     """Where to look next when a window kept no word: at its first word, or past the window."""
     if window and window[0].start > seek + options.min_seek_seconds:
         return min(window[0].start - options.anchor_lead_seconds, seek + window_seconds - options.edge_guard_seconds)
@@ -370,22 +409,27 @@ def _skip_ahead(window: list[_Timing], seek: float, window_seconds: float, optio
 
 
 def _align_window(
-    whisper: WhisperAdapter, tokenizer, mel: np.ndarray, words: list[list[int]], offset: float
-) -> list[_Timing]:
-    """Cross-attention alignment of ``words`` (token lists) with one window of features."""
-    path = whisper.align(tokenizer, mel, [token for word in words for token in word])
+    whisper: WhisperAdapter, tokenizer, encoded: EncodedWindow, anchor: _Reading | None, words: list[_Reading],
+    offset: float,
+) -> list[_Aligned]:
+    """Cross-attention alignment of ``words`` with one encoded window, after the ``anchor`` word (dropped)."""
+    fed = ([anchor] if anchor else []) + words
+    path = whisper.align(tokenizer, encoded, [token for reading in fed for token in reading.flat])
     starts = offset + path.token_starts
-    end_of_audio = offset + mel.shape[-1] / MEL_FRAMES_PER_SECOND
-    timings: list[_Timing] = []
+    end_of_audio = offset + encoded.frames / MEL_FRAMES_PER_SECOND
+    result: list[_Aligned] = []
     boundary = 0
-    for word in words:
-        following = boundary + len(word)
-        start = float(starts[boundary]) if boundary < len(starts) else end_of_audio
-        end = float(starts[following]) if following < len(starts) else end_of_audio
-        probability = float(np.mean(path.probabilities[boundary:following])) if len(word) else 0.0
-        timings.append(_Timing(start, max(start, end), probability))
-        boundary = following
-    return timings
+    for reading in fed:
+        units: list[_Timing] = []
+        for unit in reading.tokens:
+            following = boundary + len(unit)
+            start = float(starts[boundary]) if boundary < len(starts) else end_of_audio
+            end = float(starts[following]) if following < len(starts) else end_of_audio
+            probability = float(np.mean(path.probabilities[boundary:following])) if unit else 0.0
+            units.append(_Timing(start, max(start, end), probability))
+            boundary = following
+        result.append(_Aligned(reading, units))
+    return result[1:] if anchor else result
 
 
 # -- mismatches -------------------------------------------------------------------------------
@@ -546,8 +590,8 @@ def _whole_sentence(first: int, last: int, spoken: list[ScriptWord]) -> bool:
 
 
 def _refine_heard(
-    words: list[Word], units: _Units, unit_timings: list[_Timing], report: AlignmentReport, audio: np.ndarray,
-    language: str, model: str, method: str,
+    words: list[Word], aligned: list[_Aligned], report: AlignmentReport, audio: np.ndarray, language: str,
+    model: str, method: str,
 ) -> list[Word]:
     """Refine the heard words only, by their spoken units; unheard ones keep their (squeezed) place between them.
 
@@ -555,18 +599,20 @@ def _refine_heard(
     hear; each written word then spans its units' refined times.
     """
     unheard = report.unheard_indices()
-    heard_units = [k for k, owner in enumerate(units.owners) if owner not in unheard]
-    unit_words = [
-        Word(units.texts[k], unit_timings[k].start, unit_timings[k].end, unit_timings[k].probability,
-             words[units.owners[k]].speaker)
-        for k in heard_units
-    ]
-    refined = refine_words(unit_words, audio, MODEL_SAMPLE_RATE, language=language, model=model, method=method)
-    spans: dict[int, list[Word]] = {}
-    for k, word in zip(heard_units, refined):
-        spans.setdefault(units.owners[k], []).append(word)
-    for index, span in spans.items():
-        words[index].start, words[index].end = span[0].start, span[-1].end
+    owners: list[int] = []
+    units: list[Word] = []
+    for index, (word, timing) in enumerate(zip(words, aligned)):
+        if index in unheard:
+            continue
+        for text, span in zip(timing.reading.units, timing.units):
+            units.append(Word(text, span.start, span.end, span.probability, word.speaker))
+            owners.append(index)
+    refined = refine_words(units, audio, MODEL_SAMPLE_RATE, language=language, model=model, method=method)
+    by_word: dict[int, list[Word]] = {}
+    for owner, unit in zip(owners, refined):
+        by_word.setdefault(owner, []).append(unit)
+    for index, refined_units in by_word.items():
+        words[index].start, words[index].end = refined_units[0].start, refined_units[-1].end
     return keep_in_order(words)
 
 

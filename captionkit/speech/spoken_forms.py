@@ -1,9 +1,11 @@
 """How written words are said: numbers, currency, symbols and hyphenated words as spoken words.
 
 An acoustic aligner hears "forty-nine dollars and ninety-nine cents", not
-"$49.99". :func:`spoken_words` gives, for each written word of a script, the
-words a speaker says for it (``None`` when the word is said as written); the
-aligner times those, and the caption shows the written word over their span.
+"$49.99". :func:`readings` gives, for each written word of a script, the ways
+a speaker may say it, most usual first (none when it is said as written):
+"$49.99" is also "forty-nine ninety-nine", "24/7" also "twenty-four slash
+seven". The aligner picks the reading the audio supports, times its words,
+and the caption shows the written word over their span.
 
 Pure functions, one small rule table per language (:data:`RULES`); numbers are
 read with ``num2words`` in the script's language. Covered: cardinals with
@@ -29,14 +31,14 @@ class LanguageRules:
 
     decimal_mark: str  # the usual decimal separator in writing: "." or ","
     point: dict[str, str]  # how each decimal separator is read: {".": "point"}
-    currency: dict[str, tuple[str, str, str]]  # symbol -> (unit plural, hundredth plural, joiner)
+    currency: dict[str, tuple[str, str, str, str]]  # symbol -> (unit plural, hundredth plural, joiner, unit)
     symbols: dict[str, str]
     percent: str
-    times: str  # 2.5x
     version: str
-    number_sign: str  # "No. 1"
     number_abbreviations: tuple[str, ...]
     range_word: str  # 2020-2024
+    multiplier: tuple[str, ...]  # 2.5x: "times", or the letter
+    number_signs: tuple[str, ...]  # "No. 1": "number", or the abbreviation read as a word
     amount_joiner: str  # between the whole and the cents of "49,99 €"
     dot: str  # in addresses
     clock: str  # "{hours} {minutes}" pattern for 9:30
@@ -51,14 +53,14 @@ RULES: dict[str, LanguageRules] = {
     "en": LanguageRules(
         decimal_mark=".",
         point={".": "point", ",": "point"},
-        currency={"$": ("dollars", "cents", "and"), "€": ("euros", "cents", "and"), "£": ("pounds", "pence", "and"),
-                  "¥": ("yen", "sen", "and")},
+        currency={"$": ("dollars", "cents", "and", "dollar"), "€": ("euros", "cents", "and", "euro"),
+                  "£": ("pounds", "pence", "and", "pound"), "¥": ("yen", "sen", "and", "yen")},
         symbols={"&": "and", "@": "at", "+": "plus", "=": "equals", "%": "percent", "#": "number", "°": "degrees",
                  "×": "times", "/": "slash", "~": "about", "*": "star"},
         percent="percent",
-        times="times",
+        multiplier=("times", "x"),
+        number_signs=("number", "no"),
         version="version",
-        number_sign="number",
         number_abbreviations=("no.", "nos.", "#"),
         range_word="to",
         amount_joiner="point",
@@ -68,19 +70,19 @@ RULES: dict[str, LanguageRules] = {
         oh_minutes=True,
         ordinal_suffix=re.compile(r"^(\d+)(st|nd|rd|th)$", re.IGNORECASE),
         fractions={2: ("half", "halves"), 3: ("third", "thirds"), 4: ("quarter", "quarters")},
-        words={"wi-fi": "why fie", "wifi": "why fie", "e-mail": "e mail", "ok": "okay"},
+        words={"wi-fi": "wifi", "e-mail": "e mail", "ok": "okay"},
     ),
     "es": LanguageRules(
         decimal_mark=",",
         point={".": "punto", ",": "coma"},
-        currency={"$": ("dólares", "centavos", "con"), "€": ("euros", "céntimos", "con"),
-                  "£": ("libras", "peniques", "con")},
+        currency={"$": ("dólares", "centavos", "con", "dólar"), "€": ("euros", "céntimos", "con", "euro"),
+                  "£": ("libras", "peniques", "con", "libra")},
         symbols={"&": "y", "@": "arroba", "+": "más", "=": "igual a", "%": "por ciento", "#": "número",
                  "°": "grados", "×": "por", "/": "barra", "~": "aproximadamente", "*": "asterisco"},
         percent="por ciento",
-        times="veces",
+        multiplier=("veces", "por"),
+        number_signs=("número",),
         version="versión",
-        number_sign="número",
         number_abbreviations=("nº", "n.º", "no.", "núm.", "#"),
         range_word="a",
         amount_joiner="con",
@@ -95,13 +97,14 @@ RULES: dict[str, LanguageRules] = {
     "de": LanguageRules(
         decimal_mark=",",
         point={".": "Punkt", ",": "Komma"},
-        currency={"$": ("Dollar", "Cent", "und"), "€": ("Euro", "Cent", "und"), "£": ("Pfund", "Pence", "und")},
+        currency={"$": ("Dollar", "Cent", "und", "Dollar"), "€": ("Euro", "Cent", "und", "Euro"),
+                  "£": ("Pfund", "Pence", "und", "Pfund")},
         symbols={"&": "und", "@": "at", "+": "plus", "=": "gleich", "%": "Prozent", "#": "Nummer", "°": "Grad",
                  "×": "mal", "/": "Schrägstrich", "~": "circa", "*": "Stern"},
         percent="Prozent",
-        times="mal",
+        multiplier=("mal", "x"),
+        number_signs=("Nummer",),
         version="Version",
-        number_sign="Nummer",
         number_abbreviations=("nr.", "no.", "#"),
         range_word="bis",
         amount_joiner="Komma",
@@ -143,50 +146,59 @@ def rules_for(language: str | None) -> LanguageRules:
     return RULES.get((language or "en").split("-")[0].lower(), RULES["en"])
 
 
-def spoken_words(words: list[str], language: str | None = "en") -> list[list[str] | None]:
-    """For each written word, the words said for it, or ``None`` when it is said as written.
+Reading = list[str]
 
-    The words of a number sign read with the number (``No.`` before ``1``) are
-    found from their neighbour; the others are read one at a time.
+
+def readings(words: list[str], language: str | None = "en") -> list[list[Reading]]:
+    """For each written word, the ways it is said (each a list of spoken words, most usual first);
+    an empty list when it is said as written.
+
+    The words of a number sign read with the number (``No.`` before ``1``) and
+    an amount before its currency symbol (``49,99 €``) are read with their
+    neighbour; the others one at a time.
     """
     rules = rules_for(language)
     code = _code(language)
-    result: list[list[str] | None] = []
+    result: list[list[Reading]] = []
     for index, word in enumerate(words):
         following = words[index + 1] if index + 1 < len(words) else None
         if word.casefold() in rules.number_abbreviations and following is not None and _starts_with_digit(following):
-            result.append(rules.number_sign.split())
-            continue
-        if following is not None and following.strip(_TRAILING) in rules.currency and _PLAIN_NUMBER.match(word.strip(_TRAILING)):
-            result.append(_amount(word.strip(_TRAILING), rules, code))  # "49,99 €": the symbol says the unit
-            continue
-        result.append(spoken_form(word, language, has_following=following is not None, code=code))
+            result.append(_split([*rules.number_signs]))
+        elif following is not None and following.strip(_TRAILING) in rules.currency and _PLAIN_NUMBER.match(word.strip(_TRAILING)):
+            result.append(_split([_amount(word.strip(_TRAILING), rules, code)]))  # "49,99 €": the symbol says the unit
+        else:
+            result.append(spoken_form(word, language, has_following=following is not None))
     return result
 
 
-def spoken_form(word: str, language: str | None = "en", *, has_following: bool = False,
-                code: str | None = None) -> list[str] | None:
-    """The words said for one written ``word``, or ``None`` when it is said as written.
+def spoken_form(word: str, language: str | None = "en", *, has_following: bool = False) -> list[Reading]:
+    """The ways one written ``word`` is said, most usual first; empty when it is said as written.
 
     ``has_following`` tells whether another word follows in the sentence (a
     German ``3.`` before a word is an ordinal; at the end it is a sentence end).
     """
     rules = rules_for(language)
-    code = code or _code(language)
+    code = _code(language)
     core = word.lstrip(_LEADING)
-    core, trailing = _strip_trailing(core, rules, has_following)
+    core = _strip_trailing(core, rules, has_following)
     if not core:
-        return None
+        return []
     known = rules.words.get(core.casefold())
     if known:
-        return known.split()
+        return _split([known])
     if _is_plain(core):
-        return None
-    spoken = _spoken_core(core, rules, code, trailing)
-    if spoken is None:
-        return None
-    words = [piece for part in spoken for piece in re.split(r"[\s\-‐]+", part.replace(",", " ")) if piece]
-    return words or None
+        return []
+    return _split(_spoken_core(core, rules, code))
+
+
+def _split(phrases: list[str]) -> list[Reading]:
+    """Phrases as lists of words: hyphens and commas are not said; repeats dropped."""
+    result: list[Reading] = []
+    for phrase in phrases:
+        words = [piece for piece in re.split(r"[\s\-‐]+", phrase.replace(",", " ")) if piece]
+        if words and words not in result:
+            result.append(words)
+    return result
 
 
 def _code(language: str | None) -> str:
@@ -194,12 +206,12 @@ def _code(language: str | None) -> str:
     return base if base in RULES else "en"
 
 
-def _strip_trailing(core: str, rules: LanguageRules, has_following: bool) -> tuple[str, str]:
+def _strip_trailing(core: str, rules: LanguageRules, has_following: bool) -> str:
     """The word without closing punctuation; an ordinal's dot (German ``3.`` before a word) is kept."""
-    stripped = core.rstrip(_TRAILING)
-    if has_following and rules.ordinal_suffix.match(core.rstrip(_TRAILING.replace(".", ""))):
-        stripped = core.rstrip(_TRAILING.replace(".", ""))
-    return stripped, core[len(stripped):]
+    without_dot = core.rstrip(_TRAILING.replace(".", ""))
+    if has_following and rules.ordinal_suffix.match(without_dot):
+        return without_dot
+    return core.rstrip(_TRAILING)
 
 
 def _is_plain(core: str) -> bool:
@@ -212,17 +224,19 @@ def _starts_with_digit(word: str) -> bool:
     return bool(core) and core[0].isdigit()
 
 
-def _spoken_core(core: str, rules: LanguageRules, code: str, trailing: str) -> list[str] | None:
+def _spoken_core(core: str, rules: LanguageRules, code: str) -> list[str]:
+    """The phrases (alternatives, most usual first) said for a word that is not plain letters."""
     if match := _CURRENCY_FIRST.match(core):
         return _currency(match.group(2), match.group(1), rules, code, match.group(3))
     if match := _CURRENCY_AFTER.match(core):
         return _currency(match.group(1), match.group(2), rules, code, None)
     if match := _PERCENT.match(core):
-        return [_number(match.group(1), rules, code), rules.percent]
+        return [f"{_number(match.group(1), rules, code)} {rules.percent}"]
     if match := _TIMES.match(core):
-        return [_number(match.group(1), rules, code), rules.times]
+        return [f"{_number(match.group(1), rules, code)} {word}" for word in rules.multiplier]
     if match := _VERSION.match(core):
-        return [rules.version, _dotted(match.group(1), rules, code)]
+        dotted = _dotted(match.group(1), rules, code)
+        return [f"{rules.version} {dotted}", f"v {dotted}"]
     if match := _CLOCK.match(core):
         return _clock(int(match.group(1)), int(match.group(2)), match.group(3), rules, code)
     if match := rules.ordinal_suffix.match(core):
@@ -238,10 +252,10 @@ def _spoken_core(core: str, rules: LanguageRules, code: str, trailing: str) -> l
     if core in rules.currency:
         return [rules.currency[core][0]]
     if _ADDRESS.match(core):
-        return _address(core, rules, code)
+        return [_address(core, rules, code)]
     if "-" in core or "‐" in core:
-        return _hyphenated(core, rules, code, trailing)
-    return _runs(core, rules, code)
+        return [_hyphenated(core, rules, code)]
+    return [_runs(core, rules, code)]
 
 
 def _number(text: str, rules: LanguageRules, code: str) -> str:
@@ -270,28 +284,29 @@ def _number_parts(text: str, rules: LanguageRules) -> tuple[str, str, str]:
 
 
 def _currency(amount: str, symbol: str, rules: LanguageRules, code: str, scale: str | None) -> list[str]:
-    unit, hundredth, joiner = rules.currency[symbol]
-    whole, mark, fraction = _number_parts(amount, rules)
+    """$49.99: "forty-nine dollars and ninety-nine cents", "forty-nine ninety-nine", "... point nine nine
+    dollars", or as written, symbol first ("dollar forty-nine point nine nine", as some speech engines say it)."""
+    unit, hundredth, joiner, singular = rules.currency[symbol]
     if scale:
-        number = _number(amount, rules, code)
-        return [number, _SCALE_WORDS[code][_SCALE[scale.lower()]], unit]
-    words = [num2words(int(whole), lang=code), unit]
-    if mark and len(fraction) == 2 and int(fraction):
-        words += [joiner, num2words(int(fraction), lang=code), hundredth]
-    elif mark and int(fraction or "0"):
-        words = [_number(amount, rules, code), unit]
-    return words
+        return [f"{_number(amount, rules, code)} {_SCALE_WORDS[code][_SCALE[scale.lower()]]} {unit}"]
+    whole, mark, fraction = _number_parts(amount, rules)
+    whole_words = num2words(int(whole), lang=code)
+    if not mark or not int(fraction or "0"):
+        return [f"{whole_words} {unit}"]
+    literal = f"{_number(amount, rules, code)} {unit}"
+    in_order = f"{singular} {_number(amount, rules, code)}"
+    if len(fraction) != 2:
+        return [literal, in_order]
+    cents = num2words(int(fraction), lang=code)
+    return [f"{whole_words} {unit} {joiner} {cents} {hundredth}", f"{whole_words} {cents}", literal, in_order]
 
 
-def _amount(amount: str, rules: LanguageRules, code: str) -> list[str]:
+def _amount(amount: str, rules: LanguageRules, code: str) -> str:
     """An amount written before its currency symbol: the cents read as a number ("49,99" -> 49 con 99)."""
     whole, mark, fraction = _number_parts(amount, rules)
-    words = [num2words(int(whole), lang=code)]
     if mark and len(fraction) == 2:
-        words += [rules.amount_joiner, num2words(int(fraction), lang=code)]
-    elif mark:
-        words = [_number(amount, rules, code)]
-    return [piece for part in words for piece in re.split(r"[\s\-]+", part) if piece]
+        return f"{num2words(int(whole), lang=code)} {rules.amount_joiner} {num2words(int(fraction), lang=code)}"
+    return _number(amount, rules, code)
 
 
 def _dotted(text: str, rules: LanguageRules, code: str) -> str:
@@ -300,17 +315,18 @@ def _dotted(text: str, rules: LanguageRules, code: str) -> str:
 
 
 def _clock(hours: int, minutes: int, suffix: str | None, rules: LanguageRules, code: str) -> list[str]:
+    """9:30 -> "nine thirty"; 9:05 -> "nine oh five"; 9:00 -> "nine o'clock" or "nine"."""
     hour_words = num2words(hours, lang=code)
     if minutes == 0:
-        words = rules.clock_hour.format(hours=hour_words)
+        phrases = [rules.clock_hour.format(hours=hour_words), hour_words]
     else:
         minute_words = num2words(minutes, lang=code)
         if rules.oh_minutes and minutes < 10:
             minute_words = f"oh {minute_words}"
-        words = rules.clock.format(hours=hour_words, minutes=minute_words)
+        phrases = [rules.clock.format(hours=hour_words, minutes=minute_words)]
     if suffix and suffix.lower() in ("am", "pm"):
-        words += " " + " ".join(suffix.lower())
-    return [words]
+        phrases = [f"{phrase} {' '.join(suffix.lower())}" for phrase in phrases]
+    return phrases
 
 
 def _decade(century: str | None, decade: str, code: str) -> str:
@@ -322,14 +338,15 @@ def _decade(century: str | None, decade: str, code: str) -> str:
 
 
 def _pair(first: int, second: int, rules: LanguageRules, code: str) -> list[str]:
-    """24/7 and 50/50 as two numbers; 1/2 and 3/4 as fractions."""
+    """24/7 and 50/50 as two numbers (or with the slash said); 1/2 and 3/4 as fractions."""
+    one, other = num2words(first, lang=code), num2words(second, lang=code)
     if second in rules.fractions and 0 < first < second:
         singular, plural = rules.fractions[second]
-        return [num2words(first, lang=code), singular if first == 1 else plural]
-    return [num2words(first, lang=code), num2words(second, lang=code)]
+        return [f"{one} {singular if first == 1 else plural}"]
+    return [f"{one} {other}", f"{one} {rules.symbols['/']} {other}"]
 
 
-def _address(core: str, rules: LanguageRules, code: str) -> list[str]:
+def _address(core: str, rules: LanguageRules, code: str) -> str:
     """name@example.com -> "name at example dot com"."""
     words: list[str] = []
     for run in _RUNS.findall(re.sub(r"^https?://", "", core)):
@@ -341,22 +358,22 @@ def _address(core: str, rules: LanguageRules, code: str) -> list[str]:
             words.append(_number(run, rules, code))
         elif run.isalpha():
             words.append(run)
-    return words
+    return " ".join(words)
 
 
-def _hyphenated(core: str, rules: LanguageRules, code: str, trailing: str) -> list[str]:
+def _hyphenated(core: str, rules: LanguageRules, code: str) -> str:
     """Each part of a hyphenated word said on its own; two numbers around a hyphen are a range."""
     parts = [part for part in re.split(r"[-‐]", core) if part]
     if len(parts) == 2 and all(_PLAIN_NUMBER.match(part) for part in parts):
-        return [_number(parts[0], rules, code), rules.range_word, _number(parts[1], rules, code)]
+        return f"{_number(parts[0], rules, code)} {rules.range_word} {_number(parts[1], rules, code)}"
     words: list[str] = []
     for part in parts:
-        spoken = spoken_form(part, code, code=code)
-        words += spoken if spoken is not None else [part]
-    return words
+        spoken = spoken_form(part, code)
+        words += spoken[0] if spoken else [part]
+    return " ".join(words)
 
 
-def _runs(core: str, rules: LanguageRules, code: str) -> list[str] | None:
+def _runs(core: str, rules: LanguageRules, code: str) -> str:
     """Mixed letters, digits and symbols ("MP3", "4K", "B2B", "R&D"): each run read on its own."""
     words: list[str] = []
     for run in _RUNS.findall(core):
@@ -368,4 +385,4 @@ def _runs(core: str, rules: LanguageRules, code: str) -> list[str] | None:
             words.append(rules.symbols[run])
         elif run in rules.currency:
             words.append(rules.currency[run][0])
-    return words or None
+    return " ".join(words)

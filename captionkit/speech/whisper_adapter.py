@@ -55,6 +55,14 @@ class HeardSegment:
     end: float
 
 
+@dataclass(frozen=True, slots=True)
+class EncodedWindow:
+    """One window's encoder output (opaque) and how many mel frames of it hold audio."""
+
+    output: object
+    frames: int
+
+
 class WhisperAdapter:
     """A faster-whisper ``WhisperModel`` seen through the few operations captionkit uses."""
 
@@ -87,14 +95,16 @@ class WhisperAdapter:
         """Log-mel features of ``audio`` (``MEL_FRAMES_PER_SECOND`` frames a second; the trailing pad frame dropped)."""
         return self._whisper.feature_extractor(audio)[..., :-1]
 
-    def align(self, tokenizer, mel: np.ndarray, tokens: list[int]) -> AttentionPath:
-        """Where each of ``tokens`` is said in the window ``mel`` (at most one window of frames)."""
+    def encode(self, mel: np.ndarray) -> EncodedWindow:
+        """Encode one window of features (at most one window of frames); it can then be aligned many times."""
         from faster_whisper.audio import pad_or_trim
 
-        frames = mel.shape[-1]
-        encoded = self._whisper.encode(pad_or_trim(mel))
+        return EncodedWindow(self._whisper.encode(pad_or_trim(mel)), mel.shape[-1])
+
+    def align(self, tokenizer, window: EncodedWindow, tokens: list[int]) -> AttentionPath:
+        """Where each of ``tokens`` is said in the encoded ``window``."""
         result = self._whisper.model.align(
-            encoded, tokenizer.sot_sequence, [tokens], frames, median_filter_width=MEDIAN_FILTER_WIDTH
+            window.output, tokenizer.sot_sequence, [tokens], window.frames, median_filter_width=MEDIAN_FILTER_WIDTH
         )[0]
         text_indices = np.array([pair[0] for pair in result.alignments], dtype=int)
         time_indices = np.array([pair[1] for pair in result.alignments], dtype=int)

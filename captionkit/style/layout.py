@@ -9,10 +9,11 @@ time each word.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..model import Cue, Track, Word, word_separator
-from ..text import ends_clause, ends_sentence
+from ..text import INLINE_TAG, ends_clause, ends_sentence, self_contained, strip_inline_tags
 
 #: A new chunk starts after a pause longer than this (seconds), when words are shown a few at a time.
 CHUNK_PAUSE = 0.35
@@ -66,7 +67,7 @@ def layout_cues(
     if uppercase:
         for block in blocks:
             for token in block.tokens:
-                token.text = token.text.upper()
+                token.text = _upper_outside_tags(token.text)
     _mark_turns(blocks)
     return blocks
 
@@ -75,7 +76,7 @@ def cue_words(cue: Cue, separator: str = " ") -> tuple[list[Word], bool]:
     """The cue's timed words, or words estimated from its text spread over its duration by length."""
     if cue.words:
         return list(cue.words), False
-    pieces = cue.text.split() if separator else [char for char in cue.text if not char.isspace()]
+    pieces = display_pieces(cue.text, separator)
     if not pieces:
         return [], True
     weights = [len(piece) + 1 for piece in pieces]
@@ -220,7 +221,7 @@ def _token_start(token: Token, fallback: float) -> float:
 
 def _cue_tokens(cue: Cue, words: list[Word], separator: str) -> list[Token]:
     """The cue's displayed pieces paired with its words (by position when the counts agree)."""
-    pieces = cue.text.split() if separator else [char for char in cue.text if not char.isspace()]
+    pieces = display_pieces(cue.text, separator)
     if len(pieces) == len(words):
         return [Token(piece, word) for piece, word in zip(pieces, words)]
     if words:
@@ -325,7 +326,28 @@ def wrap_tokens(
 
 
 def _width(tokens: list[Token], separator: str) -> int:
-    return sum(len(token.text) for token in tokens) + len(separator) * max(len(tokens) - 1, 0)
+    return sum(len(strip_inline_tags(token.text)) for token in tokens) + len(separator) * max(len(tokens) - 1, 0)
+
+
+#: One character of unspaced text with the inline tags around it.
+_TAGGED_CHARACTER = re.compile(r"(?:<[ibu]>)*[^\s](?:</[ibu]>)*")
+
+
+def display_pieces(text: str, separator: str = " ") -> list[str]:
+    """The words of ``text`` (its characters, for unspaced languages), each carrying its own inline styling."""
+    if separator:
+        pieces = text.split()
+    else:
+        pieces = _TAGGED_CHARACTER.findall(text)
+    return self_contained(pieces)
+
+
+def _upper_outside_tags(text: str) -> str:
+    parts = INLINE_TAG.split(text)  # text, closing slash, tag, text, ...
+    out = [parts[0].upper()]
+    for slash, tag, rest in zip(parts[1::3], parts[2::3], parts[3::3]):
+        out.append(f"<{slash}{tag}>{rest.upper()}")
+    return "".join(out)
 
 
 def _mark_turns(blocks: list[Block]) -> None:
