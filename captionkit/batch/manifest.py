@@ -61,6 +61,7 @@ SETTING_KINDS: dict[str, tuple[str, ...]] = {
     "portrait": ("render",),
     "engine": ("render",),
     "avatar": ("render",),
+    "size": ("render",),
     "workers": JOB_KINDS,
 }
 JOB_KEYS = {"kind", "name", "input", "inputs", "languages", *SETTING_KINDS}
@@ -91,6 +92,7 @@ class JobSettings:
     portrait: Path | None = None
     engine: str | None = None
     avatar: str | None = None
+    size: tuple[int, int] | None = None     # render: the output video's width and height
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,8 @@ class _Reader:
                 settings[key] = self.text(values[key], where, key)
         if "language" in values:
             settings["language"] = self.language(values["language"], where + "language: ")
+        if "size" in values:
+            settings["size"] = self.size(values["size"], where)
         if "translator" in values:
             settings["translator"] = self.choice(values["translator"], TRANSLATORS, where, "translator")
         if kind == "localize":
@@ -305,6 +309,12 @@ class _Reader:
         if not path.exists():
             raise self.fail("", f"{where}: {path} does not exist; fix the path")
         return path.resolve()
+
+    def size(self, value: Any, where: str) -> tuple[int, int]:
+        parts = value.lower().split("x") if isinstance(value, str) else []
+        if len(parts) != 2 or not all(part.isdigit() and int(part) >= 16 for part in parts):
+            raise self.fail(where, f"size {value!r} must be WIDTHxHEIGHT in pixels, e.g. \"1280x720\"")
+        return int(parts[0]), int(parts[1])
 
     def language(self, code: Any, where: str) -> str:
         from ..render.mux import LANGUAGES

@@ -116,7 +116,7 @@ def _run_render(task: Task, output: Path, stage) -> tuple[list[dict], list[str]]
 
     settings = task.settings
     chosen = {"engine": settings.engine, "avatar": settings.avatar, "style": settings.style,
-              "profile": settings.profile, "model": settings.model}
+              "profile": settings.profile, "model": settings.model, "size": settings.size}
     options = RenderOptions(**{key: value for key, value in chosen.items() if value is not None})
     result = render(task.input, settings.portrait, task.out_dir, options,
                     on_step=lambda record, finished: stage(record.name, 1.0 if finished else 0.0))
