@@ -23,7 +23,7 @@ from captionkit.jobs.render import RenderOptions, render
 from captionkit.cues.lint import lint_track
 from captionkit.media import load_audio, probe
 from captionkit.script import read_script
-from tests.helpers import REPO, assert_one_line_error, run_cli
+from helpers import REPO, assert_one_line_error, run_cli
 
 PORTRAIT = REPO / "samples" / "portrait.png"
 SCRIPT = ("[S1] Welcome to the short test. Every caption follows the script. "

@@ -18,7 +18,7 @@ from captionkit.errors import CaptionkitError
 from captionkit.formats import load
 from captionkit.jobs.render import RenderOptions, render
 from captionkit.script import read_script
-from tests.helpers import REPO, assert_one_line_error, run_cli
+from helpers import REPO, assert_one_line_error, run_cli
 
 PORTRAIT = REPO / "samples" / "portrait.png"
 SCRIPT = "[S1] Welcome to the test on the service. [S2] Does every caption follow the script? [S1] Yes, it does."

@@ -48,7 +48,7 @@ def caption_video(
     track: Track,
     out: str | os.PathLike,
     *,
-    style: Style | str | os.PathLike = "clean",
+    style: Style | str | Path = "clean",
     speaker_names: dict[str, str] | None = None,
     client: Client | None = None,
     timeout: float = DEFAULT_TIMEOUT,
