@@ -181,7 +181,7 @@ def _cue_blocks(cue, words, separator, max_chars, max_lines, estimated, weak) ->
     if fits:
         lines, position = [], 0
         for line in cue.lines:
-            count = len(line.split()) if separator else len([c for c in line if not c.isspace()])
+            count = len(line.split()) if separator else _tokens_in(line, tokens[position:])
             lines.append(tokens[position : position + count])
             position += count
         return [Block(cue.start, cue.end, lines, cue.speaker, words_estimated=estimated)]
@@ -194,6 +194,17 @@ def _cue_blocks(cue, words, separator, max_chars, max_lines, estimated, weak) ->
         parts = split_to_fit(turn, max_chars, max_lines, separator, weak)
         blocks.extend(_timed_parts(start, end, parts, speaker, estimated))
     return blocks
+
+
+def _tokens_in(line: str, tokens: list[Token]) -> int:
+    """How many of ``tokens`` (words of a language written without spaces) make up ``line``."""
+    length, count = len("".join(line.split())), 0
+    for token in tokens:
+        if length <= 0:
+            break
+        length -= len(token.text)
+        count += 1
+    return count
 
 
 def _turns(cue: Cue, tokens: list[Token]) -> list[list[Token]]:
