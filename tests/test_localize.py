@@ -73,6 +73,7 @@ def test_sentences_from_srt_without_word_times_are_spread_over_cues(tmp_path):
 
 
 def test_japanese_lines_keep_the_line_break_rules():
+    assert unspaced_tokens("残るので、「three features」が", "ja", 13) == ["残るので、", "「three ", "features」が"]
     text = "今日は、「ちょっと」だけ、キャプションキットの使い方をゆっくりとお見せしますね。ありがとうございました！"
     pieces = unspaced_tokens(text, "ja", 13)
     assert "".join(pieces) == text
@@ -117,8 +118,8 @@ def test_japanese_and_arabic_tracks_follow_their_profiles(source_file):
         assert all(" " not in line for line in cue.lines)
     arabic = target_track(sentences, {"s0001": "مرحبا بكم في captionkit.", "s0002": "اليوم نعرض كيف تعمل الترجمات، بكل اللغات.",
                                       "s0003": "شكرا للمشاهدة!"}, "ar")
-    assert [len(arabic.cues), arabic.cues[0].lines] == [4, [f"{RLE}مرحبا بكم في \u200fcaptionkit.\u200f{PDF}"]]
-    assert arabic.cues[1].lines == [f"{RLE}اليوم نعرض كيف تعمل الترجمات،\u200f{PDF}"], "cut at the pause, after the comma"
+    assert [len(arabic.cues), arabic.cues[0].lines] == [4, [f"{RLE}مرحبا بكم في captionkit.{PDF}"]]
+    assert arabic.cues[1].lines == [f"{RLE}اليوم نعرض كيف تعمل الترجمات،{PDF}"], "cut at the pause, after the comma"
     assert all(line.startswith(RLE) and line.endswith(PDF) for cue in arabic.cues for line in cue.lines)
 
 
@@ -411,3 +412,12 @@ def test_the_infsh_translator_runs_the_llm_app_on_the_service_and_retries_a_wron
     assert infsh_sdk.submissions["openrouter/claude-haiku-45"] == 2
     spanish = load(tmp_path / "out" / f"{source_file.stem}.es.srt")
     assert " ".join(" ".join(cue.lines) for cue in spanish.cues).startswith("[es] Welcome to captionkit. [es] Today")
+
+
+def test_an_input_is_never_overwritten_by_an_output(tmp_path):
+    source = save(build_track(timed_words(SOURCE_TEXT)), tmp_path / "talk.en.srt")
+    before = source.read_bytes()
+    run_cli("localize", source, "--to", "es", "-o", tmp_path)
+    fill_csv(tmp_path / "translations" / "talk.es.csv", {"s0001": "Uno.", "s0002": "Dos.", "s0003": "Tres."})
+    assert_one_line_error(run_cli("localize", source, "--to", "es", "-o", tmp_path), "talk.en.srt", "overwrite")
+    assert source.read_bytes() == before
