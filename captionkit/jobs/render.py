@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -82,7 +81,7 @@ class RenderOptions:
     margin: float = 0.5  # seconds kept under max_clip
     model: str = DEFAULT_MODEL  # the speech model for alignment
     crf: int = 18  # x264 quality of the final video
-    preset: str = "fast"  # x264 preset of the final video
+    preset: str = "veryfast"  # x264 preset of the final video (crf 18 keeps it visually lossless)
     speech: SpeechPlanOptions = SpeechPlanOptions()
     narration: NarrationOptions = NarrationOptions()
     voices: LocalVoices = LocalVoices()
@@ -188,7 +187,7 @@ class _Run:
         try:
             yield record
         finally:
-            record.seconds = time.perf_counter() - record.started
+            record.stop()
         if self.on_step:
             self.on_step(record, True)
 
@@ -223,7 +222,7 @@ def render(
     with run.step("master") as record:
         master = _master(run, segment_files, record)
     with run.step("align") as record:
-        plan_path, words_path = _align(run, master, script_path, parsed, record)
+        plan_path = _align(run, master, script_path, parsed, record)
     with run.step("avatar") as record:
         clips = _avatar_clips(run, portrait_path, plan_path, record)
     with run.step("finish") as record:
@@ -233,7 +232,7 @@ def render(
         record.outputs["report"] = str(out_path / REPORT)
         outputs["report"] = out_path / REPORT
         run.report.outputs = {kind: str(path) for kind, path in outputs.items()}
-    plan.update(_actual_plan(plan_path, words_path))
+    plan.update(_actual_plan(plan_path, options.engine))
     run.report.save(out_path / REPORT)
     return RenderResult(outputs, run.report, plan)
 
@@ -383,7 +382,7 @@ def read_audio(path: Path) -> tuple[Any, int]:
 # 4. align
 
 
-def _align(run: _Run, master: Path, script: Path, parsed: Script, record: StepRecord) -> tuple[Path, Path]:
+def _align(run: _Run, master: Path, script: Path, parsed: Script, record: StepRecord) -> Path:
     from ..assembly.split import PLAN_NAME, split_audio
     from ..model import Word
     from ..speech.align import align_script
@@ -414,7 +413,7 @@ def _align(run: _Run, master: Path, script: Path, parsed: Script, record: StepRe
     record.warnings += pieces.record["warnings"]
     record.outputs = {"words": str(words_path), "plan": str(plan_path), "pieces": pieces.record["pieces"],
                       "profile": profile}
-    return plan_path, words_path
+    return plan_path
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -497,12 +496,14 @@ def _duration(master: Path) -> float:
     return len(samples) / rate
 
 
-def _actual_plan(plan_path: Path, words_path: Path) -> dict[str, Any]:
+def _actual_plan(plan_path: Path, engine: str) -> dict[str, Any]:
+    """The plan as made: pieces, their lengths, seconds of avatar video and how many clips were paid for."""
     from ..assembly.plan import Plan
 
     plan = Plan.load(plan_path)
     return {"estimated": False, "pieces": len(plan.pieces), "avatar_seconds": round(float(plan.total_frames / plan.fps), 3),
-            "piece_seconds": [round(piece.duration, 3) for piece in plan.pieces]}
+            "piece_seconds": [round(piece.duration, 3) for piece in plan.pieces],
+            "paid_clips": len(plan.pieces) if engine == "infsh" else 0}
 
 
 def describe_plan(plan: dict[str, Any], options: RenderOptions) -> list[str]:
