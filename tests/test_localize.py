@@ -412,3 +412,12 @@ def test_the_infsh_translator_runs_the_llm_app_on_the_service_and_retries_a_wron
     assert infsh_sdk.submissions["openrouter/claude-haiku-45"] == 2
     spanish = load(tmp_path / "out" / f"{source_file.stem}.es.srt")
     assert " ".join(" ".join(cue.lines) for cue in spanish.cues).startswith("[es] Welcome to captionkit. [es] Today")
+
+
+def test_an_input_is_never_overwritten_by_an_output(tmp_path):
+    source = save(build_track(timed_words(SOURCE_TEXT)), tmp_path / "talk.en.srt")
+    before = source.read_bytes()
+    run_cli("localize", source, "--to", "es", "-o", tmp_path)
+    fill_csv(tmp_path / "translations" / "talk.es.csv", {"s0001": "Uno.", "s0002": "Dos.", "s0003": "Tres."})
+    assert_one_line_error(run_cli("localize", source, "--to", "es", "-o", tmp_path), "talk.en.srt", "overwrite")
+    assert source.read_bytes() == before

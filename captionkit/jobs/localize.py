@@ -90,10 +90,12 @@ class LocalizeResult:
     languages: dict[str, LanguageResult]
     outputs: dict[str, Path]
     warnings: list[str] = field(default_factory=list)
+    stem: str = ""  # the name every output starts with
 
     def to_dict(self) -> dict:
         return {
             "source": str(self.source),
+            "stem": self.stem,
             "source_language": self.source_language,
             "sentences": self.sentences,
             "languages": {code: result.to_dict() for code, result in self.languages.items()},
@@ -172,7 +174,10 @@ def localize(
             needed.update(waiting.files)
     if needed:
         raise TranslationsNeeded(needed)
-    result = LocalizeResult(source_path, source_language, len(sentences), {}, {}, list(resolved.notes))
+    _refuse_to_overwrite(_planned_outputs(outdir, resolved, [source_language, *codes], options),
+                         [source_path, options.captions, options.script, options.glossary, resolved.video,
+                          *_translation_files(options.translations)])
+    result = LocalizeResult(source_path, source_language, len(sentences), {}, {}, list(resolved.notes), resolved.stem)
     fps, size, duration = _video_facts(resolved.video)
     style = options.style or "clean"
     source_files = _write_captions(resolved.track, outdir / f"{resolved.stem}.{source_language}", size, style, fps)
@@ -201,6 +206,27 @@ def localize(
     for note in result.warnings:
         warnings.warn(note, stacklevel=2)
     return result
+
+
+def _planned_outputs(outdir: Path, source: Source, languages: list[str], options: LocalizeOptions) -> list[Path]:
+    names = [f"{source.stem}.{code}.{kind}" for code in languages for kind in CAPTION_FORMATS]
+    if options.burn:
+        names += [f"{source.stem}.{code}.captioned.mp4" for code in languages[1:]]
+    if source.video is not None:
+        names += [f"{source.stem}.subtitled.mp4", f"{source.stem}.subtitled.mkv"]
+    return [outdir / name for name in names]
+
+
+def _translation_files(folder: Path | None) -> list[Path]:
+    return sorted(folder.iterdir()) if folder is not None and folder.is_dir() else []
+
+
+def _refuse_to_overwrite(outputs: list[Path], inputs: list[Path | None]) -> None:
+    """An error naming the first output that is (through any path spelling) one of the inputs."""
+    given = [path for path in inputs if path is not None and path.exists()]
+    for output in outputs:
+        if output.exists() and any(os.path.samefile(output, path) for path in given):
+            raise CaptionkitError(f"{output}: localize would overwrite this input with its output; choose another -o")
 
 
 def _translator(options: LocalizeOptions, outdir: Path, make_translator):
