@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -25,12 +24,11 @@ from typing import Sequence
 from ..errors import CaptionkitError
 from ..files import write_text_atomic
 from ..model import Cue, Track, Word, word_separator
+from ..script import is_non_verbal
+from ..text import ends_clause, ends_sentence
 
 PLAN_VERSION = 1
 
-_CLOSERS = "\"'”’»)]}"
-_SENTENCE_END = re.compile(rf"[.!?…。！？][{re.escape(_CLOSERS)}]*$")
-_CLAUSE_END = re.compile(rf"[,;:—–\-、，；：][{re.escape(_CLOSERS)}]*$")
 
 # Costs of a cut by the kind of pause it sits in (lower is better).
 SENTENCE_COST = 0.0
@@ -305,9 +303,9 @@ def pause_kind_cost(before: Word | None, after: Word | None, previous_speech: Wo
     if before is None or after is None:
         return SENTENCE_COST  # before the first word or after the last one
     ending = previous_speech.text if before.kind == "sound" and previous_speech is not None else before.text
-    if _SENTENCE_END.search(ending):
+    if ends_sentence(ending):
         cost = SENTENCE_COST
-    elif _CLAUSE_END.search(ending):
+    elif ends_clause(ending):
         cost = CLAUSE_COST
     else:
         cost = GAP_COST
@@ -321,9 +319,9 @@ def describe_cut(before: Word | None, after: Word | None) -> str:
     if before is None or after is None:
         return "silence"
     kinds = []
-    if _SENTENCE_END.search(before.text):
+    if ends_sentence(before.text):
         kinds.append("sentence end")
-    elif _CLAUSE_END.search(before.text):
+    elif ends_clause(before.text):
         kinds.append("clause end")
     if before.speaker is not None and after.speaker is not None and before.speaker != after.speaker:
         kinds.append("speaker turn")
@@ -451,10 +449,16 @@ def script_text(words: Sequence[Word], language: str = "en") -> str:
         if word.speaker is not None and word.speaker != speaker:
             speaker = word.speaker
             parts.append(f"[{speaker.strip('[]')}]")
-        parts.append(f"({word.text.strip('()[]')})" if word.kind == "sound" else word.text)
+        parts.append(_sound_tag(word.text) if word.kind == "sound" else word.text)
     if word_separator(language) == " ":
         return " ".join(parts)
     return "".join(f" {part} " if part.startswith("[") and part.endswith("]") else part for part in parts).strip()
+
+
+def _sound_tag(text: str) -> str:
+    """A sound cue as the script writes it: Dia's own tags in parentheses, any other in brackets."""
+    label = text.strip("()[]")
+    return f"({label})" if is_non_verbal(label) else f"[{label}]"
 
 
 def split_track(track: Track, plan: Plan) -> list[Track]:
@@ -491,14 +495,21 @@ def plan_tracks(plan: Plan) -> tuple[Track, list[Track]]:
     stitched video, so no cue may straddle one: its text would show before
     or after its words are said) and then joined into the master track.
     """
+    from ..cues.profiles import load_profile
     from ..cues.segment import build_track
 
+    gap = load_profile(plan.profile, plan.language).min_gap_frames / plan.fps
     cues: list[Cue] = []
-    for piece in plan.pieces:
+    for index, piece in enumerate(plan.pieces):
         track = build_track(
             piece.words, profile=plan.profile, language=plan.language, fps=float(plan.fps),
             shot_changes=[piece.start, piece.end],
         )
+        # a cue held on for its minimum duration or reading speed still leaves the profile's gap before the
+        # next clip, whose first cue may start right on the cut
+        last_end = piece.end - float(gap) if index < len(plan.pieces) - 1 else piece.end
+        for cue in track.cues:
+            cue.end = max(cue.start, min(cue.end, last_end))
         cues += track.cues
     master = Track(cues, plan.language)
     return master, split_track(master, plan)

@@ -15,10 +15,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import formats
+from ..cues.segment import build_track
 from ..errors import CaptionkitError, MediaError
 from ..files import atomic_output
 from ..media import probe, run_ffmpeg
-from ..model import Track
 
 MP4_SUFFIXES = (".mp4", ".m4v", ".mov")
 MKV_SUFFIXES = (".mkv",)
@@ -155,13 +156,8 @@ def _muxable(item: SubtitleInput, work: Path, index: int, mkv: bool) -> Path:
     suffix = path.suffix.lower()
     if suffix in (".srt", ".ass", ".ssa") or (suffix == ".vtt" and not mkv):
         return path
-    from .captions import read_captions
-
-    track: Track = read_captions(path)
     converted = work / f"track{index}.srt"
-    from ..formats import save
-
-    save(track, converted)
+    formats.save(formats.load(path, segment=build_track), converted)
     return converted
 
 

@@ -35,10 +35,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..model import Word, keep_in_order
+from ..text import ends_clause
 from .models import calibration
 
 _HAS_CONTENT = re.compile(r"\w", re.UNICODE)
-_ENDS_CLAUSE = re.compile(r"[.,;:!?…。，、！？\-–—]['\"”’»)\]]*$")
 
 #: pocketsphinx's frame: its acoustic model works on 100 frames a second (fixed by the model).
 SPHINX_FRAME_SECONDS = 0.01
@@ -189,7 +189,7 @@ def snap_to_energy(words: list[Word], speech: np.ndarray, options: RefineOptions
             if boundary - centre > options.pause_reach_seconds + options.punctuation_bonus_seconds:
                 break
             distance = boundary - centre if boundary >= centre else options.early_penalty * (centre - boundary)
-            cost = distance - (options.punctuation_bonus_seconds if _ENDS_CLAUSE.search(before.text) else 0.0)
+            cost = distance - (options.punctuation_bonus_seconds if ends_clause(before.text) else 0.0)
             if cost < best_cost:
                 best, best_cost = k, cost
         if best is None:
@@ -250,7 +250,7 @@ def _off_pauses(
         for begin, end in pauses:
             if begin <= word.start < end and word.end > begin:
                 after_pause = following is None or following.start >= end - options.frame_seconds
-                if _ENDS_CLAUSE.search(word.text) and begin > previous_end and after_pause:
+                if ends_clause(word.text) and begin > previous_end and after_pause:
                     word.end = begin
                     word.start = max(previous_end, begin - _spoken_length(word.text, options))
                 elif word.end > end:
