@@ -132,6 +132,7 @@ class ClipSpec:
     speed: float = 1.0  # espeak: words per minute / 175; piper: 1 / length_scale
     pitch: int = 50  # espeak pitch 0-100
     held_out: bool = False
+    deterministic: bool = False  # piper without its random variation (the same audio on every machine)
 
 
 @dataclass(slots=True)
@@ -341,10 +342,11 @@ def _espeak_piece(text: str, spec: ClipSpec):
     return _to_16k(audio[begin:end], rate), times, checks
 
 
-def _piper_piece(text: str, spec: ClipSpec, rng: random.Random):
+def _piper_piece(text: str, spec: ClipSpec):
     from captionkit.engines import piper_tts
 
-    speech = piper_tts.synthesize(text, length_scale=1.0 / spec.speed, with_timings=False)
+    speech = piper_tts.synthesize(text, length_scale=1.0 / spec.speed, with_timings=False,
+                                  deterministic=spec.deterministic)
     span = audible_span(speech.samples, speech.sample_rate)
     if span is None:
         return None
@@ -380,7 +382,7 @@ def build_clip(spec: ClipSpec) -> Clip:
             words += [Word(token, position + start, position + end) if trusted else None
                       for token, start, end in zip(tokens_here, times, ends)]
         else:
-            audio = _piper_piece(sentence, spec, rng)
+            audio = _piper_piece(sentence, spec)
             if audio is None:
                 continue
             words += [None] * len(tokens_here)

@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..model import Word, keep_in_order
-from ..text import ends_clause
+from ..text import ends_clause, ends_sentence
 from .models import calibration
 
 _HAS_CONTENT = re.compile(r"\w", re.UNICODE)
@@ -70,8 +70,10 @@ class RefineOptions:
     pause_reach_seconds: float = 0.8
     #: A boundary the attention put before a pause counts this many times farther from it.
     early_penalty: float = 2.0
-    #: A boundary after punctuation counts as this much nearer to a pause.
+    #: A boundary after a clause's punctuation counts as this much nearer to a pause; after a sentence's, as
+    #: ``sentence_bonus_seconds`` nearer (the attention can put a whole sentence-final word after the pause).
     punctuation_bonus_seconds: float = 0.25
+    sentence_bonus_seconds: float = 0.5
     #: A pause long enough to cut the audio into stretches for the acoustic aligner.
     stretch_pause_seconds: float = 0.25
     #: Words per stretch at most (a longer one is cut between two words).
@@ -86,9 +88,9 @@ class RefineOptions:
     sphinx_retry_without_fillers: bool = True
     #: ... and refuses an answer that makes a word longer than this many times its usual length.
     sphinx_retry_length_factor: float = 3.0
-    #: A stretch whose re-timed word starts fall farther than this outside the attention's span of the word is
-    #: not trusted: the lag-corrected attention is rarely this far off, a lost acoustic alignment often is.
-    sphinx_max_shift_seconds: float = 0.3
+    #: ... and one that puts a word start farther than this outside the attention's span of the word: the
+    #: lag-corrected attention is rarely this far off, a lost alignment without the silence model often is.
+    sphinx_retry_max_shift_seconds: float = 0.3
     #: Gaussians pocketsphinx scores per frame (its default, 4, loses its way on unusual voices).
     sphinx_top_gaussians: int = 8
     #: A spoken word lasts at least this long, where the gaps around it allow.
@@ -176,7 +178,6 @@ def snap_to_energy(words: list[Word], speech: np.ndarray, options: RefineOptions
         return words
     pauses = _silences(speech, options.pause_seconds, options.frame_seconds)
     next_boundary = 0
-    taken: set[int] = set()
     audio_end = len(speech) * options.frame_seconds
     for begin, end in pauses:
         if begin <= 0.0 or end >= audio_end:
@@ -186,29 +187,28 @@ def snap_to_energy(words: list[Word], speech: np.ndarray, options: RefineOptions
         for k in range(next_boundary, len(spoken) - 1):
             before, after = words[spoken[k]], words[spoken[k + 1]]
             boundary = (before.end + after.start) / 2
-            if boundary - centre > options.pause_reach_seconds + options.punctuation_bonus_seconds:
+            if boundary - centre > options.pause_reach_seconds + options.sentence_bonus_seconds:
                 break
             distance = boundary - centre if boundary >= centre else options.early_penalty * (centre - boundary)
-            cost = distance - (options.punctuation_bonus_seconds if ends_clause(before.text) else 0.0)
+            cost = distance - _punctuation_bonus(before.text, options)
             if cost < best_cost:
                 best, best_cost = k, cost
         if best is None:
             continue
         before, after = words[spoken[best]], words[spoken[best + 1]]
-        if best not in taken:
-            before.end = begin
-            before.start = min(before.start, max(0.0, begin - options.min_word_seconds))
+        before.end = begin
+        before.start = min(before.start, max(0.0, begin - options.min_word_seconds))
         after.start = end
         after.end = max(after.end, end + options.min_word_seconds)
-        taken.add(best)
-        # a sound cue (a laugh) between the two words has a pause on either side: the boundary takes both
-        next_boundary = best if spoken[best + 1] - spoken[best] > 1 and _sound_between(words, spoken, best) else best + 1
+        next_boundary = best + 1
     _onto_the_speech(words, spoken, speech, options)
     return _off_pauses(words, spoken, pauses, options)
 
 
-def _sound_between(words: list[Word], spoken: list[int], boundary: int) -> bool:
-    return any(words[i].kind == "sound" for i in range(spoken[boundary] + 1, spoken[boundary + 1]))
+def _punctuation_bonus(text: str, options: RefineOptions) -> float:
+    if ends_sentence(text):
+        return options.sentence_bonus_seconds
+    return options.punctuation_bonus_seconds if ends_clause(text) else 0.0
 
 
 def _onto_the_speech(words: list[Word], spoken: list[int], speech: np.ndarray, options: RefineOptions) -> None:
@@ -406,21 +406,19 @@ def sphinx_realign(
     while position < len(stretches):
         stretch, begin, finish = stretches[position]
         times = _sphinx_times([words[i].text for i in stretch], audio, sample_rate, speech, begin, finish, options,
-                              language, _only_speech(planned, stretch))
+                              language, _only_speech(planned, stretch), [planned[i] for i in stretch])
         if times is None and position + 1 < len(stretches):
             # a cut may have fallen inside a word: try again together with the next stretch
             following, _, next_finish = stretches[position + 1]
-            texts = [words[i].text for i in stretch + following]
-            merged = _sphinx_times(texts, audio, sample_rate, speech, begin, next_finish, options, language,
-                                   _only_speech(planned, stretch + following))
+            both = stretch + following
+            merged = _sphinx_times([words[i].text for i in both], audio, sample_rate, speech, begin, next_finish,
+                                   options, language, _only_speech(planned, both), [planned[i] for i in both])
             if merged is not None:
                 stretch, finish, times = stretch + following, next_finish, merged
                 position += 1
         position += 1
-        shift = options.sphinx_max_shift_seconds
-        if times is None or any(not planned[i].start - shift <= start <= planned[i].end + shift
-                                for i, (start, _) in zip(stretch, times)):
-            continue  # not aligned, or lost: a word moved farther from the attention's span than the attention errs
+        if times is None:
+            continue
         for index, (start, end) in zip(stretch, times):
             words[index].start = min(finish, max(begin, start + options.sphinx_start_bias_seconds))
             words[index].end = min(finish, max(words[index].start, end + options.sphinx_end_bias_seconds))
@@ -480,16 +478,19 @@ def _sphinx_times(
     options: RefineOptions,
     language: str = "en",
     only_speech: bool = True,
+    planned: list[Word] | None = None,
 ) -> list[tuple[float, float]] | None:
     """pocketsphinx's (start, end) of each word in ``audio[begin:finish]``, or ``None`` if it cannot say.
 
-    ``only_speech`` says that no sound cue (a laugh, applause) lies in the span.
+    ``only_speech`` says that no sound cue (a laugh, applause) lies in the span; ``planned`` are the words'
+    lag-corrected attention times (without them, no second try without the silence model).
     """
     times = _sphinx_pass(_sphinx_decoder(options.sphinx_top_gaussians), texts, audio, sample_rate, begin, finish, language)
-    if times is not None or not options.sphinx_retry_without_fillers or not only_speech:
+    if times is not None or not options.sphinx_retry_without_fillers or not only_speech or planned is None:
         return times
     # without its silence model it cannot stop early, but every sound in the span then belongs to some word: trim
-    # the span to the speech, and refuse an answer that stretches a word over a pause or far past its length
+    # the span to the speech, and refuse an answer that stretches a word over a pause, far past its length, or far
+    # from where the attention heard it
     frames = np.flatnonzero(speech[int(begin / options.frame_seconds) : int(np.ceil(finish / options.frame_seconds))])
     if len(frames) == 0:
         return None
@@ -497,12 +498,15 @@ def _sphinx_times(
     begin, finish = (first + frames[0]) * options.frame_seconds, min(finish, (first + frames[-1] + 1) * options.frame_seconds)
     times = _sphinx_pass(_sphinx_decoder(options.sphinx_top_gaussians, False), texts, audio, sample_rate, begin, finish,
                          language)
+    if times is None:
+        return None
     pauses = _silences(speech, options.stretch_pause_seconds, options.frame_seconds)
-    if times is None or any(start < low and high < end for start, end in times for low, high in pauses):
-        return None
-    longest = [options.sphinx_retry_length_factor * _spoken_length(text, options) for text in texts]
-    if any(end - start > limit for (start, end), limit in zip(times, longest)):
-        return None
+    shift = options.sphinx_retry_max_shift_seconds
+    for (start, end), word in zip(times, planned):
+        too_long = end - start > options.sphinx_retry_length_factor * _spoken_length(word.text, options)
+        astray = not word.start - shift <= start <= word.end + shift
+        if too_long or astray or any(start < low and high < end for low, high in pauses):
+            return None
     return times
 
 
