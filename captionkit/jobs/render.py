@@ -257,6 +257,9 @@ def _check_inputs(script: Path, portrait: Path, out_dir: Path, options: RenderOp
     check_portrait(portrait)
     if not dry_run:
         check_output_folder(out_dir)
+        for path in [*output_paths(out_dir, script.stem).values(), out_dir / REPORT]:
+            if path.exists() and any(os.path.samefile(path, source) for source in (script, portrait)):
+                raise CaptionkitError(f"{path}: the output would overwrite the input; write to another folder with -o")
     problems = _preflight(portrait, script, options.avatar)
     failures = [problem for problem in problems if problem.severity == "fail"]
     record.warnings += [f"{p.subject}: {p.message} ({p.fix})" for p in problems if p.severity != "fail"]
@@ -366,11 +369,14 @@ def _master(run: _Run, segment_files: list[Path], record: StepRecord) -> Path:
 
 
 def read_audio(path: Path) -> tuple[Any, int]:
-    """A segment's samples and rate: WAV read directly, anything else decoded at its own rate."""
+    """A segment's samples and rate: 16-bit WAV read directly, anything else (a service's float WAV, MP3)
+    decoded by ffmpeg at its own rate."""
+    import wave
+
     if path.suffix.lower() == ".wav":
         try:
             return read_wav(path)
-        except Exception:  # noqa: BLE001 - a WAV the wave module cannot read (float, 24-bit): decode it
+        except (wave.Error, EOFError):
             pass
     from ..media import load_audio, probe
 
@@ -446,10 +452,7 @@ def _finish(run: _Run, stem: str, clips: list[Path], plan_path: Path, master: Pa
     from ..render.mux import SubtitleInput, mux
 
     options = run.options
-    out = run.out_dir
-    names = {"srt": f"{stem}.srt", "vtt": f"{stem}.vtt", "ass": f"{stem}.ass",
-             "video": f"{stem}.captioned.mp4", "soft": f"{stem}.subtitled.mp4"}
-    outputs = {kind: out / name for kind, name in names.items()}
+    outputs = output_paths(run.out_dir, stem)
     record.inputs = {
         "clips": [file_digest(path) for path in clips], "plan": file_digest(plan_path), "master": file_digest(master),
         "style": options.style, "size": list(options.size), "crf": options.crf, "preset": options.preset,
@@ -485,6 +488,13 @@ def _finish(run: _Run, stem: str, clips: list[Path], plan_path: Path, master: Pa
     entry.finish(outputs={kind: file_digest(path) for kind, path in outputs.items()}, warnings=warnings)
     record.outputs = {kind: str(path) for kind, path in outputs.items()}
     return outputs
+
+
+def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
+    """The files a run writes, by kind (report.json aside)."""
+    names = {"srt": f"{stem}.srt", "vtt": f"{stem}.vtt", "ass": f"{stem}.ass",
+             "video": f"{stem}.captioned.mp4", "soft": f"{stem}.subtitled.mp4"}
+    return {kind: out_dir / name for kind, name in names.items()}
 
 
 def _profile(plan_path: Path) -> str:
