@@ -2,9 +2,10 @@
 
 ``transcribe`` decodes the media's audio, runs the model with word
 timestamps and voice-activity filtering (so silence and music produce no
-invented words), refines the words' times against the audio itself (Whisper's
-own word times lag the speech; see ``refine.py``), and returns the words in
-the central data model.
+invented words), joins Whisper's pieces of one written word ("$12" ".50" is
+"$12.50"), refines the words' times against the audio itself (Whisper's own
+word times lag the speech; see ``refine.py``), and returns the words in the
+central data model.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import numpy as np
 
 from ..errors import CaptionkitError
 from ..media import MODEL_SAMPLE_RATE, load_audio
-from ..model import Word
+from ..model import UNSPACED_LANGUAGES, Word, keep_in_order
 from ..progress import progress_bar
 from .models import DEFAULT_MODEL, is_multilingual
-from .refine import refine_words
-from .whisper_adapter import adapter_for
+from .units import refine_by_units, units_of
+from .whisper_adapter import HeardWord, adapter_for
 
 
 @dataclass(slots=True)
@@ -66,10 +67,36 @@ def transcribe(
     words: list[Word] = []
     with progress_bar(total=round(duration, 1), label=progress_label, unit="s") as bar:
         for segment in segments:
-            for word in segment.words:
-                text = word.text.strip()
-                if text:
-                    words.append(Word(text, word.start, word.end, word.probability))
+            words += written_words(list(segment.words), detected)
             bar.update_to(min(segment.end, duration))
-    refined = refine_words(words, audio, MODEL_SAMPLE_RATE, language=detected, model=model)
-    return Transcription(refined, detected, duration)
+    spans = refine_by_units(units_of(words, detected), audio, language=detected, model=model)
+    for word, (start, end) in zip(words, spans):
+        word.start, word.end = start, end
+    return Transcription(keep_in_order(words), detected, duration)
+
+
+def written_words(heard: list[HeardWord], language: str | None) -> list[Word]:
+    """Whisper's words of one segment as written words.
+
+    Whisper splits what is written as one word into pieces without a space
+    between them ("$12" ".50", "30" "-day", "50" "%", "Wi" "-Fi"); in a
+    language written with spaces, a piece that does not start with one
+    belongs to the word before it.
+    """
+    spaced = (language or "en").split("-")[0].lower() not in UNSPACED_LANGUAGES
+    words: list[Word] = []
+    pieces = 0
+    for piece in heard:
+        text = piece.text.strip()
+        if not text:
+            continue
+        if spaced and words and not piece.text[:1].isspace():
+            word = words[-1]
+            pieces += 1
+            word.text += text
+            word.end = max(word.end, piece.end)
+            word.probability += (piece.probability - word.probability) / pieces  # the mean of its pieces
+        else:
+            words.append(Word(text, piece.start, piece.end, piece.probability))
+            pieces = 1
+    return words
