@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
@@ -38,6 +38,7 @@ SPEAKER_TURN_BONUS = 2.0
 PAUSE_BONUS_PER_SECOND = 2.0  # a longer pause is a better cut, up to one second
 OFF_CENTRE_COST = 0.5  # an extra cut point inside a long silence, away from its middle
 NO_PAUSE_COST = 50.0  # between two words that touch: no pause within the limit
+IN_CUE_COST = 20.0  # between two words of one caption cue: that cue would be cut short at the join
 IN_WORD_COST = 100.0  # the last resort when not even a word boundary lies within the limit
 # Costs of a piece's length and of the number of pieces.
 BALANCE_WEIGHT = 4.0
@@ -156,6 +157,7 @@ class Plan:
     source: str | None = None
     warnings: list[str] = field(default_factory=list)
     profile: str = "netflix"  # the caption profile the pieces' captions were made with
+    sdh: bool = False  # whether sound cues such as [laughs] are captioned
 
     @property
     def fps(self) -> Fraction:
@@ -181,6 +183,7 @@ class Plan:
             "duration": round(self.duration, 6),
             "language": self.language,
             "profile": self.profile,
+            "sdh": self.sdh,
             "options": self.options.to_dict(),
             "total_frames": self.total_frames,
             "warnings": list(self.warnings),
@@ -222,6 +225,7 @@ class Plan:
             source=data.get("source"),
             warnings=list(data.get("warnings", [])),
             profile=data.get("profile", "netflix"),
+            sdh=bool(data.get("sdh", False)),
         )
 
     def save(self, path: str | Path) -> Path:
@@ -266,14 +270,18 @@ def plan_pieces(
     *,
     language: str = "en",
     source: str | None = None,
+    cues: Sequence[Cue] = (),
 ) -> Plan:
-    """Cut ``duration`` seconds of audio whose speech is ``words`` into pieces within the limit."""
+    """Cut ``duration`` seconds of audio whose speech is ``words`` into pieces within the limit.
+
+    ``cues`` are the captions of the words: a cut between two words of one cue is avoided.
+    """
     if duration <= 0:
         raise CaptionkitError("the audio is empty; give a file with speech")
     fps = options.fps
     ordered = sorted((w for w in words if w.start < duration), key=lambda w: (w.start, w.end))
     total = max(1, math.ceil(duration * fps - Fraction(1, 1000)))
-    candidates = cut_points(ordered, duration, fps, total)
+    candidates = cut_points(ordered, duration, fps, total, cues)
     frames = _best_cuts(candidates, total, options.limit_frames)
     if frames is None:  # no pause within the limit somewhere: allow a cut every second (or every limit)
         step = max(1, min(round(fps), options.limit_frames))
@@ -331,14 +339,19 @@ def describe_cut(before: Word | None, after: Word | None) -> str:
     return f"{', '.join(kinds) or 'pause'} ({pause:.2f} s pause)"
 
 
-def cut_points(words: Sequence[Word], duration: float, fps: Fraction, total_frames: int) -> list[CutPoint]:
+def cut_points(
+    words: Sequence[Word], duration: float, fps: Fraction, total_frames: int, cues: Sequence[Cue] = ()
+) -> list[CutPoint]:
     """Every candidate cut: the middle of each pause (snapped to a frame inside it), best-first per frame.
 
     A word boundary without a pause, or a pause too short to hold a frame
     boundary, gives a costly cut at the nearest frame, marked as such; a long
-    silence also offers a cut every second.
+    silence also offers a cut every second. A cut inside one of ``cues``
+    (between two of its words) costs more.
     """
     rate = float(fps)
+    spans = sorted((cue.words[0].start, cue.words[-1].start) for cue in cues if cue.words)
+    starts = [start for start, _ in spans]
     points: list[CutPoint] = []
     previous_speech: Word | None = None
     edges = [None, *words, None]
@@ -350,6 +363,8 @@ def cut_points(words: Sequence[Word], duration: float, fps: Fraction, total_fram
         right = max(right, left)
         pause = right - left
         cost = pause_kind_cost(before, after, previous_speech) - PAUSE_BONUS_PER_SECOND * min(pause, 1.0)
+        if before is not None and after is not None and _in_one_cue(before, after, spans, starts):
+            cost += IN_CUE_COST
         first = math.ceil(left * rate - 1e-6)
         last = math.floor(right * rate + 1e-6)
         middle = round((left + right) / 2 * rate)
@@ -363,6 +378,12 @@ def cut_points(words: Sequence[Word], duration: float, fps: Fraction, total_fram
         else:
             points.append(CutPoint(middle, IN_WORD_COST + cost, "inside a word"))
     return _merge([p for p in points if 0 < p.frame < total_frames])
+
+
+def _in_one_cue(before: Word, after: Word, spans: list[tuple[float, float]], starts: list[float]) -> bool:
+    """Whether ``before`` and ``after`` are words of one cue (spans: each cue's first and last word starts)."""
+    index = bisect.bisect_right(starts, before.start) - 1
+    return index >= 0 and spans[index][0] <= before.start and after.start <= spans[index][1]
 
 
 def _merge(points: list[CutPoint]) -> list[CutPoint]:
@@ -464,9 +485,9 @@ def _sound_tag(text: str) -> str:
 def split_track(track: Track, plan: Plan) -> list[Track]:
     """The master track cut into one track per piece, each in its piece's own time (0 = piece start).
 
-    A cue belongs to the piece holding its first word (or its start); a cue
-    that would run past its piece's end is ended there, in the master track as
-    well, so that the pieces' tracks shifted back and joined equal the master.
+    A cue belongs to the piece holding its first word (or its start); in the
+    piece's track a cue that runs past the piece's end is ended there (the
+    master track is left as it is).
     """
     tracks = [Track([], track.language) for _ in plan.pieces]
     starts = [piece.start for piece in plan.pieces]
@@ -474,9 +495,7 @@ def split_track(track: Track, plan: Plan) -> list[Track]:
         anchor = cue.words[0].start if cue.words else cue.start
         index = max(0, sum(1 for start in starts if start <= anchor + 1e-9) - 1)
         piece = plan.pieces[index]
-        if cue.end > piece.end:
-            cue.end = max(cue.start, piece.end)
-        tracks[index].cues.append(cue)
+        tracks[index].cues.append(replace(cue, end=max(cue.start, min(cue.end, piece.end))))
     return [piece_track.shifted(-piece.start) for piece_track, piece in zip(tracks, plan.pieces)]
 
 
@@ -488,21 +507,20 @@ def join_tracks(tracks: Sequence[Track], offsets: Sequence[float], language: str
     return Track(cues, language)
 
 
-def plan_tracks(plan: Plan) -> tuple[Track, list[Track]]:
-    """The master captions of the plan's words (by the plan's profile), and the same cues cut per piece.
+def master_track(words: Sequence[Word], profile: str, language: str, fps: Fraction, sdh: bool = False) -> Track:
+    """The captions of the whole narration, built exactly as ``align`` builds them from the same words.
 
-    Cues are built piece by piece (each cut is a change of clip in the
-    stitched video, so no cue may straddle one: its text would show before
-    or after its words are said) and then joined into the master track.
+    Sound cues are captioned only with ``sdh``. (The cuts are chosen between
+    cues, so a cue rarely straddles one; the pieces' tracks end such a cue at
+    the cut.)
     """
     from ..cues.segment import build_track
 
-    cues: list[Cue] = []
-    for piece in plan.pieces:
-        track = build_track(
-            piece.words, profile=plan.profile, language=plan.language, fps=float(plan.fps),
-            shot_changes=[piece.start, piece.end],
-        )
-        cues += track.cues
-    master = Track(cues, plan.language)
+    shown = [word for word in words if sdh or word.kind == "speech"]
+    return build_track(shown, profile=profile, language=language, fps=float(fps))
+
+
+def plan_tracks(plan: Plan) -> tuple[Track, list[Track]]:
+    """The master captions of the plan's words (by the plan's profile), and the same cues cut per piece."""
+    master = master_track(plan.words, plan.profile, plan.language, plan.fps, plan.sdh)
     return master, split_track(master, plan)

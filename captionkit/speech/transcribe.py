@@ -10,7 +10,7 @@ central data model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +49,16 @@ def check_language(model: str, language: str | None) -> None:
         )
 
 
+#: Long audio is transcribed in blocks of about this length, cut at the quietest moment near each block's
+#: end, so the model's features (and their spectrogram) never hold more than one block: memory stays flat
+#: with length. Five minutes is long enough that a cut in a pause costs no accuracy.
+BLOCK_SECONDS = 300.0
+#: How far before a block's nominal end its quietest moment is looked for.
+BLOCK_SEARCH_SECONDS = 20.0
+#: The loudness of the audio is judged in frames of this length when looking for a quiet place to cut.
+QUIET_FRAME_SECONDS = 0.1
+
+
 def transcribe(
     media: str | Path | np.ndarray,
     *,
@@ -63,16 +73,38 @@ def transcribe(
     whisper = adapter_for(model)
     if duration == 0:
         return Transcription([], language or "en", 0.0)
-    segments, detected = whisper.transcribe_words(audio, language.split("-")[0].lower() if language else None)
+    code = language.split("-")[0].lower() if language else None
     words: list[Word] = []
     with progress_bar(total=round(duration, 1), label=progress_label, unit="s") as bar:
-        for segment in segments:
-            words += written_words(list(segment.words), detected)
-            bar.update_to(min(segment.end, duration))
+        for first, last in block_bounds(audio, MODEL_SAMPLE_RATE):
+            offset = first / MODEL_SAMPLE_RATE
+            segments, code = whisper.transcribe_words(audio[first:last], code)  # later blocks keep the language
+            for segment in segments:
+                words += [replace(word, start=word.start + offset, end=word.end + offset)
+                          for word in written_words(list(segment.words), code)]
+                bar.update_to(min(offset + segment.end, duration))
+    detected = code or "en"
     spans = refine_by_units(units_of(words, detected), audio, language=detected, model=model)
     for word, (start, end) in zip(words, spans):
         word.start, word.end = start, end
     return Transcription(keep_in_order(words), detected, duration)
+
+
+def block_bounds(audio: np.ndarray, sample_rate: int) -> list[tuple[int, int]]:
+    """(first, last) sample of each block of about ``BLOCK_SECONDS``, cut at the quietest frame near its end."""
+    block, search = int(BLOCK_SECONDS * sample_rate), int(BLOCK_SEARCH_SECONDS * sample_rate)
+    frame = int(QUIET_FRAME_SECONDS * sample_rate)
+    bounds: list[tuple[int, int]] = []
+    first = 0
+    while len(audio) - first > block + search:
+        region = audio[first + block - search : first + block]
+        frames = region[: len(region) // frame * frame].reshape(-1, frame).astype(np.float64)
+        quietest = int(np.argmin(np.mean(frames * frames, axis=1)))
+        cut = first + block - search + quietest * frame + frame // 2
+        bounds.append((first, cut))
+        first = cut
+    bounds.append((first, len(audio)))
+    return bounds
 
 
 def written_words(heard: list[HeardWord], language: str | None) -> list[Word]:
