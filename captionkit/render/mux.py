@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import formats
+from ..cues.segment import build_track
 from ..errors import CaptionkitError, MediaError
 from ..files import atomic_output
 from ..media import probe, run_ffmpeg
@@ -156,7 +157,7 @@ def _muxable(item: SubtitleInput, work: Path, index: int, mkv: bool) -> Path:
     if suffix in (".srt", ".ass", ".ssa") or (suffix == ".vtt" and not mkv):
         return path
     converted = work / f"track{index}.srt"
-    formats.save(formats.load(path), converted)
+    formats.save(formats.load(path, segment=build_track), converted)
     return converted
 
 
