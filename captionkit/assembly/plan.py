@@ -38,7 +38,7 @@ SPEAKER_TURN_BONUS = 2.0
 PAUSE_BONUS_PER_SECOND = 2.0  # a longer pause is a better cut, up to one second
 OFF_CENTRE_COST = 0.5  # an extra cut point inside a long silence, away from its middle
 NO_PAUSE_COST = 50.0  # between two words that touch: no pause within the limit
-IN_CUE_COST = 20.0  # between two words of one caption cue: that cue would be cut short at the join
+IN_CUE_COST = 20.0  # between two words of one caption cue (only among plans with the same number of pieces)
 IN_WORD_COST = 100.0  # the last resort when not even a word boundary lies within the limit
 # Costs of a piece's length and of the number of pieces.
 BALANCE_WEIGHT = 4.0
@@ -261,6 +261,7 @@ class CutPoint:
     frame: int
     cost: float
     place: str = "pause"
+    in_cue: bool = False  # between two words of one caption cue
 
 
 def plan_pieces(
@@ -363,20 +364,19 @@ def cut_points(
         right = max(right, left)
         pause = right - left
         cost = pause_kind_cost(before, after, previous_speech) - PAUSE_BONUS_PER_SECOND * min(pause, 1.0)
-        if before is not None and after is not None and _in_one_cue(before, after, spans, starts):
-            cost += IN_CUE_COST
+        in_cue = before is not None and after is not None and _in_one_cue(before, after, spans, starts)
         first = math.ceil(left * rate - 1e-6)
         last = math.floor(right * rate + 1e-6)
         middle = round((left + right) / 2 * rate)
         if first <= last and pause >= MIN_PAUSE:
-            points.append(CutPoint(min(max(middle, first), last), cost))
+            points.append(CutPoint(min(max(middle, first), last), cost, in_cue=in_cue))
             if pause > LONG_SILENCE:
                 step = max(1, round(rate))
-                points += [CutPoint(f, cost + OFF_CENTRE_COST) for f in range(first, last + 1, step)]
+                points += [CutPoint(f, cost + OFF_CENTRE_COST, in_cue=in_cue) for f in range(first, last + 1, step)]
         elif first <= last:
-            points.append(CutPoint(middle, NO_PAUSE_COST + cost, "no pause"))
+            points.append(CutPoint(middle, NO_PAUSE_COST + cost, "no pause", in_cue))
         else:
-            points.append(CutPoint(middle, IN_WORD_COST + cost, "inside a word"))
+            points.append(CutPoint(middle, IN_WORD_COST + cost, "inside a word", in_cue))
     return _merge([p for p in points if 0 < p.frame < total_frames])
 
 
@@ -396,16 +396,23 @@ def _merge(points: list[CutPoint]) -> list[CutPoint]:
 
 
 def _best_cuts(candidates: list[CutPoint], total: int, limit: int) -> list[int] | None:
-    """The cut frames of the cheapest plan, trying the fewest pieces and two more; None if none fits."""
+    """The cut frames of the cheapest plan, trying the fewest pieces and two more; None if none fits.
+
+    The number of pieces is chosen by the kinds of pause the cuts fall in;
+    then, for that number, cuts between caption cues are preferred.
+    """
     fewest = math.ceil(total / limit)
-    best: tuple[float, list[int]] | None = None
+    best: tuple[float, int] | None = None
     for count in range(fewest, fewest + 3):
         found = _cuts_for_count(candidates, total, limit, count)
         if found is not None:
             cost = found[0] + PIECE_COST * count
             if best is None or cost < best[0]:
-                best = (cost, found[1])
-    return None if best is None else best[1]
+                best = (cost, count)
+    if best is None:
+        return None
+    found = _cuts_for_count(candidates, total, limit, best[1], in_cue_cost=IN_CUE_COST)
+    return found[1] if found is not None else None
 
 
 def _piece_cost(length: int, mean: float) -> float:
@@ -416,8 +423,11 @@ def _piece_cost(length: int, mean: float) -> float:
     return cost
 
 
-def _cuts_for_count(candidates: list[CutPoint], total: int, limit: int, count: int) -> tuple[float, list[int]] | None:
-    """Dynamic programme: exactly ``count`` pieces, each at most ``limit`` frames, at least cost."""
+def _cuts_for_count(
+    candidates: list[CutPoint], total: int, limit: int, count: int, in_cue_cost: float = 0.0
+) -> tuple[float, list[int]] | None:
+    """Dynamic programme: exactly ``count`` pieces, each at most ``limit`` frames, at least cost
+    (a cut inside a caption cue costing ``in_cue_cost`` more)."""
     if count == 1:
         return (_piece_cost(total, total), []) if total <= limit else None
     nodes = [CutPoint(0, 0.0), *candidates, CutPoint(total, 0.0)]
@@ -443,7 +453,7 @@ def _cuts_for_count(candidates: list[CutPoint], total: int, limit: int, count: i
                 if value < best_value:
                     best_value, best_i = value, i
             if best_i >= 0:
-                new_cost[j] = best_value + (nodes[j].cost if j != len(nodes) - 1 else 0.0)
+                new_cost[j] = best_value + (nodes[j].cost + in_cue_cost * nodes[j].in_cue if j != len(nodes) - 1 else 0.0)
                 parent[j] = best_i
         cost = new_cost
         back.append(parent)
@@ -521,6 +531,27 @@ def master_track(words: Sequence[Word], profile: str, language: str, fps: Fracti
 
 
 def plan_tracks(plan: Plan) -> tuple[Track, list[Track]]:
-    """The master captions of the plan's words (by the plan's profile), and the same cues cut per piece."""
+    """The master captions of the plan's words (by the plan's profile), and the same cues cut per piece.
+
+    The master captions are ``align``'s; the rare cue whose words the plan had
+    to cut apart (no pause between cues within the limit) is made into a cue
+    per piece, so every clip's captions start with its own words.
+    """
+    from ..cues.segment import build_track
+
     master = master_track(plan.words, plan.profile, plan.language, plan.fps, plan.sdh)
+    boundaries = [piece.start_frame for piece in plan.pieces[1:]]
+    cues: list[Cue] = []
+    for cue in master.cues:
+        groups: dict[int, list[Word]] = {}
+        for word in cue.words:
+            groups.setdefault(bisect.bisect_right(boundaries, _frame_of_midpoint(word, plan.fps)), []).append(word)
+        if len(groups) < 2:
+            cues.append(cue)
+            continue
+        for index, words in groups.items():
+            for part in build_track(words, profile=plan.profile, language=plan.language, fps=float(plan.fps)).cues:
+                part.end = max(part.start, min(part.end, plan.pieces[index].end))
+                cues.append(part)
+    master = Track(cues, master.language)
     return master, split_track(master, plan)
