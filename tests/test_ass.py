@@ -232,7 +232,7 @@ def test_social_chunks_written_as_ass_lint_clean(tmp_path):
     from captionkit.cues.segment import build_track
     from captionkit.formats.jsonfile import read_words
     from captionkit.cues.lint import lint_file
-    from tests.helpers import REPO
+    from helpers import REPO
 
     words = read_words(REPO / "samples" / "presenter.words.json")
     track = build_track(words, profile="social", fps=30)

@@ -18,7 +18,7 @@ from captionkit.formats import srt, vtt
 from captionkit.cues.timing import TIME_TOLERANCE
 from captionkit.cues.lint import lint_track
 from captionkit.model import Word
-from tests.cues_helpers import shared_sentences
+from cues_helpers import shared_sentences
 
 ENGLISH = [
     "the", "a", "house", "and", "but", "in", "on", "John", "Smith", "I", "will", "not", "go",

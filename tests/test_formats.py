@@ -11,7 +11,7 @@ from captionkit.errors import CaptionkitError
 from captionkit.formats import format_of, load, save
 from captionkit.formats import jsonfile, srt, vtt
 from captionkit.model import Cue, Track, Word
-from tests.helpers import assert_one_line_error, run_cli
+from helpers import assert_one_line_error, run_cli
 
 HAND_MADE_SRT = """1
 00:00:00,000 --> 00:00:01,234

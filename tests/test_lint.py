@@ -9,7 +9,7 @@ import pytest
 from captionkit.cues.lint import KINDS, lint_file, lint_track
 from captionkit.formats import srt
 from captionkit.model import Cue, Track
-from tests.helpers import run_cli
+from helpers import run_cli
 
 GOOD = [(1.00, 3.00, ["Hello there."]), (4.00, 6.00, ["How about you?"]), (7.00, 9.00, ["Fine, thanks."])]
 

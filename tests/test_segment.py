@@ -17,7 +17,7 @@ from captionkit.cues.lint import lint_file, lint_track
 from captionkit.model import Word
 from captionkit.text import ends_clause
 
-from tests.cues_helpers import shared_sentences
+from cues_helpers import shared_sentences
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 #: Words a clause can open with: a cue may break before them.

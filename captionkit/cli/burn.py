@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings as warning_module
 from pathlib import Path
 
 COMMAND = "burn"
@@ -60,8 +61,11 @@ def run(args: argparse.Namespace) -> int:
 
         burn_as_is = formats.format_of(args.subs).styled and args.style is None
         captions = args.subs if burn_as_is else formats.load(args.subs, segment=build_track)
-        output = burn(args.video, captions, args.output, style=style, crf=args.crf, preset=args.preset,
-                      speaker_names=names)
+        with warning_module.catch_warnings(record=True) as caught:
+            warning_module.simplefilter("always")
+            output = burn(args.video, captions, args.output, style=style, crf=args.crf, preset=args.preset,
+                          speaker_names=names)
+        warnings = [str(item.message) for item in caught]
     for note in warnings:
         print(f"captionkit: warning: {note}", file=sys.stderr)
     if args.json:

@@ -26,15 +26,15 @@ from pathlib import Path
 import pysubs2
 
 from ..errors import CaptionkitError
-from ..model import Cue, Track, Word
-from ..style import SCRIPT_FONTS, Metrics, Style, load_style, parse_colour, resolve, script_of
+from ..model import RIGHT_TO_LEFT_LANGUAGES, Cue, Track, Word, word_separator
+from ..style import Metrics, Style, load_style, parse_colour, resolve
+from ..style.fonts import font_runs
 from ..style.layout import Block, Token, layout_cues
 from ..text import INLINE_TAG
 from .base import file_reader, file_writer
 
 CAPTION_STYLE = "Caption"
 #: Languages written right to left: a left-aligned style is mirrored for them.
-RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"})
 NAME_STYLE = "Name"
 
 _ALIGNMENT = {
@@ -117,6 +117,9 @@ def to_ass(
     align = _reading_side(style.layout.align, track.language)
     document.styles[CAPTION_STYLE] = _caption_style(style, metrics, align)
     document.styles[NAME_STYLE] = _name_style(style, metrics, align)
+    if _is_right_to_left(track.language):  # libass takes each line's direction from its text (else left to right)
+        for ass_style in document.styles.values():
+            ass_style.encoding = -1
     blocks = layout_cues(
         track,
         max_chars=metrics.max_chars,
@@ -125,7 +128,8 @@ def to_ass(
         uppercase=style.font.uppercase,
     )
     _keep_frame_gaps(blocks, Fraction(fps or DEFAULT_FPS).limit_denominator(1001000))
-    writer = _EventWriter(style, metrics, FrameClock(fps), _speaker_colours(style, blocks), speaker_names or {})
+    writer = _EventWriter(style, metrics, FrameClock(fps), _speaker_colours(style, blocks), speaker_names or {},
+                          word_separator(track.language))
     for block in blocks:
         document.events.extend(writer.events(block))
     return document
@@ -167,9 +171,13 @@ def _override_colour(value: str) -> str:
     return f"&H{b:02X}{g:02X}{r:02X}&"
 
 
+def _is_right_to_left(language: str | None) -> bool:
+    return (language or "").split("-")[0].lower() in RIGHT_TO_LEFT_LANGUAGES
+
+
 def _reading_side(align: str, language: str | None) -> str:
     """Left alignment becomes right for languages written right to left (and the reverse)."""
-    if (language or "").split("-")[0].lower() in RIGHT_TO_LEFT and align != "center":
+    if _is_right_to_left(language) and align != "center":
         return "right" if align == "left" else "left"
     return align
 
@@ -230,8 +238,10 @@ def speaker_label(speaker: str, names: dict[str, str]) -> str:
 class _EventWriter:
     """Turns layout blocks into ASS events for one style."""
 
-    def __init__(self, style: Style, metrics: Metrics, clock: FrameClock, colours: dict[str, str], names: dict[str, str]):
+    def __init__(self, style: Style, metrics: Metrics, clock: FrameClock, colours: dict[str, str], names: dict[str, str],
+                 separator: str = " "):
         self.style, self.metrics, self.clock, self.colours, self.names = style, metrics, clock, colours, names
+        self.separator = separator  # between words: none in Japanese and Chinese
 
     def events(self, block: Block) -> list[pysubs2.SSAEvent]:
         start = self.clock.centiseconds(block.start)
@@ -262,7 +272,7 @@ class _EventWriter:
 
     def _body(self, block: Block, karaoke_start: int | None, highlighted: int | None = None) -> str:
         """The lines' markup: speaker colours, script fonts, and karaoke or one highlighted token."""
-        separator = " "
+        separator = self.separator
         parts: list[str] = []
         cursor = karaoke_start
         current_colour: str | None = None
@@ -278,7 +288,7 @@ class _EventWriter:
                     if karaoke_start is not None:
                         colour_tag = "\\2c" + _override_colour(colour or self.style.colours.text)
                     current_colour = colour
-                word_text = _markup_text(token.text, self.style.font.family)
+                word_text = _markup_text(token.text, self.style.font.family, self.style.fonts_dir)
                 lead = separator if position else ""
                 if karaoke_start is not None and token.word is not None:
                     assert cursor is not None
@@ -303,7 +313,8 @@ class _EventWriter:
     def _word_events(self, block: Block, start: int, end: int) -> list[pysubs2.SSAEvent]:
         """One event per spoken word, that word in the highlight colour; the text never moves."""
         prefix = self._prefix(block)
-        bounds = [min(max(self.clock.centiseconds(t.word.start), start), end) for t in block.tokens]
+        times = [t.word.start for t in block.tokens if t.word is not None]  # every token's (the block is timed)
+        bounds = [min(max(self.clock.centiseconds(time), start), end) for time in times]
         events = []
         if bounds[0] > start:
             events.append(self._event(start, bounds[0], prefix + self._body(block, None), block.speaker))
@@ -321,33 +332,26 @@ def _escape(text: str) -> str:
     return text.replace("{", "\\{").replace("}", "\\}")
 
 
-def _markup_text(text: str, family: str) -> str:
-    """``text`` as ASS: inline styling tags as overrides, the rest escaped, with the bundled Arabic or Hebrew
-    font (at the main font's em) for their runs."""
+def _markup_text(text: str, family: str, fonts_dir: Path | None = None) -> str:
+    """``text`` as ASS: inline styling tags as overrides, the rest escaped, with a bundled font that has the
+    glyphs (at the main font's em) for runs the style's font cannot draw (see :func:`_font_runs`)."""
     pieces = INLINE_TAG.split(text)  # text, closing slash, tag, text, ...
-    out = [_script_runs(pieces[0], family)]
+    out = [_font_runs(pieces[0], family, fonts_dir)]
     for slash, tag, rest in zip(pieces[1::3], pieces[2::3], pieces[3::3]):
-        out.append(f"{{\\{tag}{0 if slash else 1}}}" + _script_runs(rest, family))
+        out.append(f"{{\\{tag}{0 if slash else 1}}}" + _font_runs(rest, family, fonts_dir))
     return "".join(out)
 
 
-def _script_runs(text: str, family: str) -> str:
+def _font_runs(text: str, family: str, fonts_dir: Path | None) -> str:
+    """Escape ``text`` and switch to the bundled font that draws each run the main font lacks (Arabic, Hebrew,
+    CJK; :func:`captionkit.style.fonts.font_runs`)."""
     out: list[str] = []
-    current: str | None = None
-    for char in text:
-        script = script_of(char)
-        if script is None and not char.isalnum():
-            script = current
-        if script != current:
-            if script:
-                name, scale = SCRIPT_FONTS[script]
-                out.append(f"{{\\fn{name}\\fscx{scale}\\fscy{scale}}}")
-            else:
-                out.append(f"{{\\fn{family}\\fscx100\\fscy100}}")
-            current = script
-        out.append(_escape(char))
-    if current is not None:
-        out.append(f"{{\\fn{family}\\fscx100\\fscy100}}")
+    for font, run in font_runs(text, family, fonts_dir):
+        if font is None:
+            out.append(_escape(run))
+        else:
+            out.append(f"{{\\fn{font.family}\\fscx{font.scale}\\fscy{font.scale}}}{_escape(run)}"
+                       f"{{\\fn{family}\\fscx100\\fscy100}}")
     return "".join(out)
 
 

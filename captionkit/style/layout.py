@@ -148,11 +148,14 @@ def _cut_phrase(phrase: list[Word], max_words: int, max_chars: int, weak: frozen
             ending = chunk[-1].text.lower().strip(".,!?;:\"'")
             penalty = (2 if end < count and ending in weak else 0) + (1 if size == 1 and count > 1 else 0)
             candidate = (previous[0] + 1, previous[1] + penalty, start)
-            if best[end] is None or candidate[:2] < best[end][:2]:
+            current = best[end]
+            if current is None or candidate[:2] < current[:2]:
                 best[end] = candidate
     cuts, end = [], count
     while end > 0:
-        start = best[end][2]
+        chosen = best[end]
+        assert chosen is not None  # a chunk of one word always fits, so every end is reachable
+        start = chosen[2]
         cuts.append(phrase[start:end])
         end = start
     return cuts[::-1]
@@ -181,7 +184,7 @@ def _cue_blocks(cue, words, separator, max_chars, max_lines, estimated, weak) ->
     if fits:
         lines, position = [], 0
         for line in cue.lines:
-            count = len(line.split()) if separator else len([c for c in line if not c.isspace()])
+            count = len(line.split()) if separator else _tokens_in(line, tokens[position:])
             lines.append(tokens[position : position + count])
             position += count
         return [Block(cue.start, cue.end, lines, cue.speaker, words_estimated=estimated)]
@@ -194,6 +197,17 @@ def _cue_blocks(cue, words, separator, max_chars, max_lines, estimated, weak) ->
         parts = split_to_fit(turn, max_chars, max_lines, separator, weak)
         blocks.extend(_timed_parts(start, end, parts, speaker, estimated))
     return blocks
+
+
+def _tokens_in(line: str, tokens: list[Token]) -> int:
+    """How many of ``tokens`` (words of a language written without spaces) make up ``line``."""
+    length, count = len("".join(line.split())), 0
+    for token in tokens:
+        if length <= 0:
+            break
+        length -= len(token.text)
+        count += 1
+    return count
 
 
 def _turns(cue: Cue, tokens: list[Token]) -> list[list[Token]]:
