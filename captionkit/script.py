@@ -134,7 +134,7 @@ def _is_file(path: Path) -> bool:
 
 def _guess_format(text: str, suffix: str) -> ScriptFormat:
     if suffix in formats.EXTENSIONS and suffix != ".json":
-        return formats.format_of(suffix).name  # type: ignore[return-value]
+        return formats.format_of(f"script{suffix}").name  # type: ignore[return-value]
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("WEBVTT"):
         return "vtt"
