@@ -100,7 +100,8 @@ def run_local(
                     time.sleep(POLL_SECONDS)
             except BrokenProcessPool as error:  # a worker died (killed, out of memory): those tasks failed
                 for task in running.values():
-                    on_finished(task, _lost(task, f"its worker process died ({error}); run the batch again"))
+                    message = f"its worker process died ({error}); run the batch again with --retry-failed"
+                    on_finished(task, _lost(task, message))
     _drain(messages, on_progress)
 
 
@@ -181,7 +182,8 @@ def run_dask(
                 try:
                     record = future.result()
                 except Exception as error:  # noqa: BLE001 - a lost worker or an unpicklable result
-                    record = _lost(task, f"the Dask worker failed ({type(error).__name__}: {error})")
+                    record = _lost(task, f"the Dask worker failed ({type(error).__name__}: {error}); run the batch again "
+                                         "with --retry-failed")
                 on_finished(task, record)
             time.sleep(POLL_SECONDS)
 
