@@ -160,7 +160,7 @@ def run_dask(
         else:
             cluster = stack.enter_context(LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=None, silence_logs=40,
+                dashboard_address="127.0.0.1:0", silence_logs=40,  # a free port: never a clash
             ))
             client = stack.enter_context(Client(cluster))
             slots_total = workers
