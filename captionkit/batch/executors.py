@@ -25,6 +25,12 @@ from .tasks import THREADS_VARIABLE, ProgressSink, run_task, use_threads
 #: Memory one worker may need (speech model, decoded audio, ffmpeg), for the default worker count.
 WORKER_MEMORY = 1_500_000_000
 PROGRESS_TOPIC = "captionkit-batch-progress"
+#: Dask settings for a cluster the batch starts itself: tasks are long and CPU-bound, so the worker's
+#: statistical profiler (a stack sample every 10 ms) and GIL monitor only take CPU from them.
+DASK_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
+}
 POLL_SECONDS = 0.1
 
 OnFinished = Callable[[Task, TaskRecord], None]
@@ -146,10 +152,12 @@ def run_dask(
     import contextlib
 
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError as error:
         raise CaptionkitError("--executor dask needs the 'distributed' package: pip install distributed") from error
     with contextlib.ExitStack() as stack:
+        stack.enter_context(dask.config.set(DASK_CONFIG))
         if scheduler:
             try:
                 client = stack.enter_context(Client(scheduler, timeout="20s"))
