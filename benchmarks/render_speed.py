@@ -6,8 +6,9 @@ Runs the local engine (piper speech, presenter clips) on ``samples/script.txt``
 and ``samples/portrait.png`` in a fresh process and a fresh output folder, and
 prints the wall time of every step, the total as a multiple of the script's
 spoken length (the master narration's duration; target: at most 1.5x real
-time on 2 cores), the CPU time, and the peak resident memory of the Python
-process and of its largest child (ffmpeg). ``--rerun`` also times a second run
+time on 2 cores), the CPU time, the peak resident memory of the Python
+process and of its largest child process, and checks the captions (the
+script's exact words, lint errors under the profile). ``--rerun`` also times a second run
 in the same folder, where every step is reused from the cache.
 """
 
@@ -37,8 +38,16 @@ start = time.perf_counter()
 result = render(Path({str(script)!r}), Path({str(REPO / "samples" / "portrait.png")!r}), Path({str(out)!r}),
                 RenderOptions(size=parse_size({size!r})))
 wall = time.perf_counter() - start
+from captionkit.cues.lint import lint_track
+from captionkit.formats import load
+from captionkit.script import read_script
+track = load(result.outputs["srt"])
+shown = [w.lstrip("-") for cue in track.cues for w in " ".join(cue.lines).split() if w != "-"]
+profile = result.report.steps[3].outputs["profile"]
+captions = {{"cues": len(track.cues), "exact_words": shown == [w.text for w in read_script(Path({str(script)!r})).spoken],
+            "lint_errors": sum(v.severity == "error" for v in lint_track(track, profile, 30)), "profile": profile}}
 own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({{"report": result.report.to_dict(), "plan": result.plan, "wall": wall,
+print(json.dumps({{"report": result.report.to_dict(), "plan": result.plan, "wall": wall, "captions": captions,
                   "cpu": own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime,
                   "peak_mb": own.ru_maxrss / 1024, "child_peak_mb": children.ru_maxrss / 1024}}))
 """
@@ -58,6 +67,9 @@ def show(label: str, run: dict) -> None:
               f"{step['made']}/{step['reused']}")
     print(f"  {'total':<8} {run['wall']:7.2f} {run['wall'] / spoken:9.3f}  "
           f"(target <= 1.5x real time); CPU {run['cpu']:.1f} s ({run['cpu'] / spoken:.2f}x)")
+    captions = run["captions"]
+    print(f"  captions: {captions['cues']} cues, the script's exact words: {captions['exact_words']}, "
+          f"{captions['lint_errors']} lint errors under {captions['profile']}")
     print(f"  peak memory: {run['peak_mb']:.0f} MB (Python), {run['child_peak_mb']:.0f} MB (largest child process)")
 
 
