@@ -129,9 +129,10 @@ def test_refinement_corrects_transcription_timing(verified_clip, monkeypatch):
     from difflib import SequenceMatcher
 
     from captionkit.speech import transcribe as transcription
+    from captionkit.speech import units
 
     clip = verified_clip
-    monkeypatch.setattr(transcription, "refine_words", lambda words, *args, **options: words)  # Whisper's own times
+    monkeypatch.setattr(units, "refine_words", lambda words, *args, **options: words)  # Whisper's own times
     heard = transcription.transcribe(clip.audio, progress_label=None).words
     refined = refine_words(heard, clip.audio, RATE, language="en")
     assert _ordered_without_overlap(refined)

@@ -19,7 +19,7 @@ from ..errors import CaptionkitError, MediaError
 from ..files import atomic_output, write_text_atomic
 from ..media import probe, run_ffmpeg
 from ..model import Word
-from .plan import Plan, PlanOptions, plan_pieces, plan_tracks
+from .plan import Plan, PlanOptions, master_track, plan_pieces, plan_tracks
 
 UPLOAD_SAMPLE_RATE = 44100
 UPLOAD_BITRATE = "192k"
@@ -51,12 +51,15 @@ def split_audio(
     model: str | None = None,
     language: str | None = None,
     profile: str = "netflix",
+    sdh: bool = False,
 ) -> SplitResult:
     """Plan and write the pieces of ``audio`` into ``out_dir``.
 
     The words that show where the pauses are come from ``words`` when given
     (e.g. a TTS engine's own timings), else from aligning ``script`` with the
-    audio, else from transcribing it.
+    audio, else from transcribing it. The master captions are the ones
+    ``align`` makes from the same words (sound cues only with ``sdh``), and the
+    cuts fall between their cues where the limit allows.
     """
     audio_path = Path(audio)
     info = probe(audio_path)
@@ -66,13 +69,16 @@ def split_audio(
     duration = samples / sample_rate
     if words is None:
         words, language = _find_words(audio_path, script, model, language)
-    plan = plan_pieces(words, duration, options, language=language or "en", source=str(audio_path.resolve()))
+    language = language or "en"
+    captions = master_track(words, profile, language, options.fps, sdh)
+    plan = plan_pieces(words, duration, options, language=language, source=str(audio_path.resolve()),
+                       cues=captions.cues)
     directory = Path(out_dir)
     if directory.exists() and not directory.is_dir():
         raise CaptionkitError(f"{directory}: is a file; give a folder for the pieces with -o")
     directory.mkdir(parents=True, exist_ok=True)
     piece_files = _write_audio_pieces(audio_path, plan, directory, sample_rate)
-    plan.profile = profile
+    plan.profile, plan.sdh = profile, sdh
     plan = Plan.from_dict(plan.to_dict())  # exactly what plan.json holds, so stitch rebuilds the same captions
     master, piece_tracks = plan_tracks(plan)
     from ..formats import save

@@ -24,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="speech model for transcribing or aligning (default tiny.en)")
     parser.add_argument("--language", help="language code (default: detected or English)")
     parser.add_argument("--profile", default="netflix", help="caption profile for the pieces' captions (default netflix)")
+    parser.add_argument("--sdh", action="store_true", help="caption the script's sound cues such as (laughs) as [laughs]")
     parser.add_argument("--json", action="store_true", help="print the pieces as JSON")
 
 
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         model=args.model,
         language=args.language,
         profile=args.profile,
+        sdh=args.sdh,
     )
     rows = piece_summary(result)
     if args.json:
