@@ -53,7 +53,8 @@ def test_numbers_and_symbols_are_transcribed_as_written_words(speak):
     truth = {t.text: t for t in speech.words}
     for text in ("$12.50", "4.2", "50%"):
         word = words[texts.index(text)]
-        assert abs(word.start - truth[text].start) < 0.15 and abs(word.end - truth[text].end) < 0.2, (word, truth[text])
+        # ends: 0.25 s, as the digit pieces keep energy-snapped times and the re-measured end lag is 95 ms (was 30)
+        assert abs(word.start - truth[text].start) < 0.15 and abs(word.end - truth[text].end) < 0.25, (word, truth[text])
     assert all(a.end <= b.start for a, b in zip(words, words[1:]))
 
 
