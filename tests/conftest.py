@@ -44,3 +44,24 @@ def talking_video(media_dir, spoken_sample) -> Path:
     """A 640x360, 30 fps H.264/AAC video whose audio is the spoken sample."""
     wav, speech = spoken_sample
     return synthetic.make_video(media_dir / "talking.mp4", round(speech.duration + 0.2, 2), audio=wav)
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """An existing folder nobody can create files in: chmod for a user, the immutable flag for root."""
+    import shutil
+    import subprocess
+
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+        return
+    if not shutil.which("chattr") or subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode:
+        pytest.skip("running as root on a file system without the immutable flag: no folder is read-only")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=False)

@@ -711,12 +711,17 @@ def _clip_track(clip: Clip, caption_file, model: str | None, profile: str, fps: 
     return build_track(transcription.words, profile=profile, language=transcription.language, fps=float(fps))
 
 
+def caption_paths(output: str | Path) -> list[Path]:
+    """The caption files written next to the merged video ``output``."""
+    return [Path(output).with_suffix(suffix) for suffix in CAPTION_FORMATS]
+
+
 def _write_captions(track: Track, output: Path, size: tuple[int, int], fps: Fraction) -> list[Path]:
     from ..formats import save
 
     written = []
-    for suffix in CAPTION_FORMATS:
-        path = output.with_suffix(suffix)
+    for path in caption_paths(output):
+        suffix = path.suffix
         options = {"size": size, "fps": float(fps)} if suffix == ".ass" else {}
         written.append(save(track, path, **options))
     return written

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 COMMAND = "burn"
@@ -42,9 +41,11 @@ def parse_speaker_names(text: str | None) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..files import guard_outputs
     from ..render.captions import is_ass, read_captions
-    from . import print_json
+    from . import print_json, report_warnings
 
+    guard_outputs([args.video, args.subs], [("-o", args.output)])
     names = parse_speaker_names(args.speaker_names)
     style = args.style or "clean"
     warnings: list[str] = []
@@ -61,8 +62,7 @@ def run(args: argparse.Namespace) -> int:
         captions = args.subs if burn_as_is else read_captions(args.subs)
         output = burn(args.video, captions, args.output, style=style, crf=args.crf, preset=args.preset,
                       speaker_names=names)
-    for note in warnings:
-        print(f"captionkit: warning: {note}", file=sys.stderr)
+    report_warnings(warnings)
     if args.json:
         print_json({"output": str(output), "engine": args.engine, "style": style, "warnings": warnings})
     else:

@@ -37,9 +37,14 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..assembly.stitch import stitch
-    from . import print_json
+    from ..assembly.stitch import caption_paths, stitch
+    from ..files import guard_outputs
+    from . import print_json, report_warnings
 
+    if not 0 <= args.crf <= 51:
+        raise CaptionkitError(f"--crf {args.crf} is out of range; give 0 (lossless) to 51 (worst), e.g. 18")
+    guard_outputs([*args.clips, args.plan, *(args.captions or [])],
+                  [("-o", args.output), *(("-o", path) for path in caption_paths(args.output))])
     result = stitch(
         args.clips,
         args.output,
@@ -53,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         preset=args.preset,
     )
     frame = result.frame_duration
+    report_warnings(result.warnings)
     if args.json:
         print_json({
             "output": str(result.output),
@@ -86,8 +92,6 @@ def run(args: argparse.Namespace) -> int:
                 f"{check.offset * 1000:+6.1f} ms " + ("ok" if abs(check.offset) <= frame else "OFF")
             )
             print(f"  verify {check.name:>8} at {check.time:8.2f} s: {status}")
-        for warning in result.warnings:
-            print(f"warning: {warning}")
         print(f"wrote {result.output}" + "".join(f", {path.name}" for path in result.caption_files))
     off = [c for c in result.joins if c.offset is not None and abs(c.offset) > frame]
     return 1 if off else 0

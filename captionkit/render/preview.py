@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from pathlib import Path
 
 from ..errors import CaptionkitError
-from ..files import atomic_output
-from ..media import run_ffmpeg
+from ..files import atomic_output, guard_outputs, work_folder
+from ..media import ffmpeg_path, run_ffmpeg
 from ..model import Track
 from .burn import ass_filter, fonts_folder, isolated_font_environment, probe_video
 from .styles import aspect_of, fonts_dir, load_style
@@ -45,10 +44,10 @@ def preview(
     from ..formats.ass import ass_to_track, to_ass
 
     source = Path(video)
+    guard_outputs([source, None if isinstance(captions, Track) else captions], [("-o", out)])
     info, size = probe_video(source, "preview captions on")
     resolved = load_style(style)
-    with tempfile.TemporaryDirectory(prefix="captionkit-preview-") as work:
-        work_dir = Path(work)
+    with work_folder("preview") as work_dir:
         if isinstance(captions, Track):
             track = captions
             subtitles = work_dir / "captions.ass"
@@ -71,8 +70,8 @@ def preview(
             frame = work_dir / f"frame{index:03d}.png"
             # -copyts keeps the frame's own time, so libass draws what is shown at that moment
             run_ffmpeg(
-                ["-ss", f"{max(seconds - half_frame, 0):.6f}", "-copyts", "-i", str(source), "-vf", ass_filter(subtitles, fonts),
-                 "-frames:v", "1", str(frame)],
+                ["-ss", f"{max(seconds - half_frame, 0):.6f}", "-copyts", "-i", ffmpeg_path(source),
+                 "-vf", ass_filter(subtitles, fonts), "-frames:v", "1", ffmpeg_path(frame)],
                 what="rendering a preview frame", env=environment,
             )
             tiles.append((cue_number, seconds, Image.open(frame).convert("RGB")))
