@@ -92,10 +92,20 @@ def work_folder(purpose: str) -> Iterator[Path]:
     """A private folder in the system's temporary folder, removed afterwards (and by the next run if we die)."""
     remove_stale_work_folders()
     folder = Path(tempfile.mkdtemp(prefix=f"captionkit-{purpose}-{os.getpid()}-"))
+    _work_folders.add(folder)
     try:
         yield folder
     finally:
+        _work_folders.discard(folder)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+#: Work folders in use: files written there are intermediate, never staged in an :class:`OutputSet`.
+_work_folders: set[Path] = set()
+
+
+def _intermediate(path: Path) -> bool:
+    return any(path.is_relative_to(folder) for folder in _work_folders)
 
 
 # -- Checking outputs against inputs -------------------------------------------------------------
@@ -322,7 +332,7 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     make_folder(final.parent)
     remove_stale_temporaries(final.parent)
     temporary = temporary_sibling(final)
-    current = _current_set.get()
+    current = None if _intermediate(final) else _current_set.get()
     staged = False
     try:
         try:

@@ -375,9 +375,60 @@ def _last_error_line(stderr: str) -> str:
 
 def frame_times(path: str | os.PathLike) -> np.ndarray:
     """Presentation times (seconds) of every decoded video frame of ``path``."""
-    import av
-
     with open_media(path) as container:
         stream = container.streams.video[0]
         times = [float(frame.pts * stream.time_base) for frame in container.decode(stream) if frame.pts is not None]
     return np.asarray(times)
+
+
+def packet_frame_times(path: str | os.PathLike) -> np.ndarray:
+    """Presentation times (seconds) of every video frame of ``path``, from its packets (no decoding), sorted."""
+    with open_media(path) as container:
+        stream = container.streams.video[0]
+        times = [float(p.pts * stream.time_base) for p in container.demux(stream) if p.pts is not None and p.size]
+    return np.sort(np.asarray(times))
+
+
+def audio_head(path: str | os.PathLike, seconds: float, sample_rate: int = MODEL_SAMPLE_RATE) -> np.ndarray:
+    """The first ``seconds`` of the first audio stream as mono float32 at ``sample_rate`` (decoding stops there)."""
+    import av
+
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+    chunks: list[np.ndarray] = []
+    wanted, have = round(seconds * sample_rate), 0
+    with open_media(path) as container:
+        for frame in container.decode(container.streams.audio[0]):
+            for out in resampler.resample(frame):
+                chunks.append(out.to_ndarray().reshape(-1))
+                have += len(chunks[-1])
+            if have >= wanted:
+                break
+    samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+    return samples[:wanted].astype(np.float32, copy=False)
+
+
+def audio_window(container, start: float, seconds: float, sample_rate: int = MODEL_SAMPLE_RATE) -> tuple[float, np.ndarray]:
+    """About ``seconds`` of an open container's first audio stream from ``start``, as (time of the first
+    sample, mono float32 at ``sample_rate``).
+
+    Decoding starts half a second early (after a seek the AAC decoder needs a frame to settle) and the
+    samples are timed by the decoded frames' own timestamps.
+    """
+    import av
+
+    stream = container.streams.audio[0]
+    container.seek(max(0, int((start - 0.5) / stream.time_base)), stream=stream)
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+    chunks: list[np.ndarray] = []
+    first_time, have = None, 0
+    for frame in container.decode(stream):
+        if first_time is None:
+            first_time = float(frame.time or 0.0)
+        for out in resampler.resample(frame):
+            chunks.append(out.to_ndarray().reshape(-1))
+            have += len(chunks[-1])
+        if first_time + have / sample_rate >= start + seconds:
+            break
+    samples = np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros(0, np.float32)
+    return (first_time or 0.0), samples
+

@@ -142,3 +142,13 @@ def test_an_error_reading_an_input_inside_the_block_is_not_blamed_on_the_output(
             temporary.write_text("x")
             (tmp_path / "missing input.txt").read_text()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_files_in_a_work_folder_are_not_held_back_by_the_set(tmp_path):
+    with OutputSet():
+        with files.work_folder("test") as work:
+            write_text_atomic(work / "intermediate.srt", "x")
+            assert (work / "intermediate.srt").read_text() == "x"  # readable at once, e.g. by ffmpeg
+        write_text_atomic(tmp_path / "final.srt", "y")
+        assert not (tmp_path / "final.srt").exists()
+    assert (tmp_path / "final.srt").read_text() == "y"

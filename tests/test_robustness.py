@@ -210,3 +210,67 @@ def test_the_real_command_line_has_the_same_boundary(work):
     assert_one_line_error(run_cli("transcribe", "voice.wav", "-o", "x.docx", cwd=work), "caption format")
     assert_one_line_error(run_cli("transcribe", "voice.wav", "-o", "x.json", "--words", "voice.wav", cwd=work),
                           "inputs are never overwritten")
+
+
+@pytest.mark.parametrize("name", ["x.srt", "x", "x.png"])
+def test_bad_output_names_of_burn(work, name):
+    assert_one_line_error(run_main("burn", "clip.mp4", "clip.srt", "-o", name, cwd=work),
+                          "burn writes a video; name the output .mp4")
+    assert not (work / name).exists()
+
+
+def test_burn_pads_an_odd_sized_video_and_says_so(tmp_path):
+    from captionkit.media import probe, run_ffmpeg
+
+    odd = tmp_path / "odd.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc=s=161x91:r=30:d=1", "-c:v", "libx264", "-pix_fmt", "yuv444p",
+                "-preset", "ultrafast", odd])
+    (tmp_path / "odd.srt").write_text(SRT)
+    result = run_cli("burn", odd, tmp_path / "odd.srt", "-o", tmp_path / "out.mp4", "--preset", "ultrafast")
+    assert result.returncode == 0, result.stderr  # 4:4:4 holds any size: kept as it is
+    assert (probe(tmp_path / "out.mp4").width, probe(tmp_path / "out.mp4").height) == (161, 91)
+    assert "warning" not in result.stderr
+    source = tmp_path / "odd420.mkv"  # an odd-sized 4:2:0 file exists in the wild (made by other encoders)
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc=s=161x91:r=30:d=1", "-c:v", "ffv1", "-pix_fmt", "yuv420p", source])
+    result = run_cli("burn", source, tmp_path / "odd.srt", "-o", tmp_path / "out420.mp4", "--preset", "ultrafast")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "captionkit: warning: odd420.mkv is 161x91, which yuv420p cannot hold; "
+        "padded to 162x92 with black at the right/bottom"]
+    assert (probe(tmp_path / "out420.mp4").width, probe(tmp_path / "out420.mp4").height) == (162, 92)
+
+
+def test_mux_reads_captions_as_every_command_does(work):
+    (work / "plain.srt").write_text("00:00:00,200 --> 00:00:00,600\nHello there.\n\n"
+                                    "00:00:00,700 --> 00:00:00,900\nSecond.\n")
+    result = run_main("mux", "clip.mp4", "plain.srt", "-o", "out.mkv", cwd=work)
+    assert result.returncode == 0, result.stderr
+    from captionkit.render.mux import _subtitle_codecs
+
+    assert _subtitle_codecs(work / "out.mkv") == ["subrip"]
+    (work / "empty.srt").write_text("")
+    assert_one_line_error(run_main("mux", "clip.mp4", "empty.srt", "-o", "e.mp4", cwd=work),
+                          "empty.srt: has no captions")
+    assert not (work / "e.mp4").exists()
+
+
+def test_a_broken_clip_is_one_line_in_stitch(work, monkeypatch):
+    import av
+
+    import captionkit.assembly.stitch as stitching
+
+    def broken(*args, **kwargs):
+        raise av.error.InvalidDataError(1094995529, "Invalid data found when processing input")
+
+    monkeypatch.setattr(stitching, "remux", broken)
+    monkeypatch.setattr(stitching, "_merge", broken)
+    result = run_main("stitch", "clip.mp4", "clip.mp4", "-o", "merged.mp4", cwd=work)
+    assert_one_line_error(result, "stitching failed while reading the clips", "Invalid data")
+    assert not (work / "merged.mp4").exists()
+
+
+def test_a_name_with_a_colon_reaches_ffmpeg_as_a_file(work):
+    shutil.copy(work / "clip.mp4", work / "a:b.mp4")
+    result = run_main("mux", "a:b.mp4", "clip.srt", "-o", "c:d.mp4", cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert (work / "c:d.mp4").stat().st_size > 0

@@ -90,7 +90,10 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or a bad option (already printed as one line)
+        return stop.code if isinstance(stop.code, int) else 0
     _reported.clear()
     remove_stale_work_folders()
     try:

@@ -117,20 +117,22 @@ def burn_arguments(
     source: Path, subtitles: Path, fonts: Path, out: Path, colour: VideoColour, *, crf: int, preset: str,
     video_filter: str | None = None, pad_to: tuple[int, int] | None = None,
 ) -> list[str]:
-    """The ffmpeg arguments that burn ``subtitles`` into ``source`` (``video_filter`` replaces the ``ass`` filter;
-    ``pad_to`` pads the frame to an even size after the captions are drawn)."""
-    graph = video_filter if video_filter is not None else ass_filter(subtitles, fonts)
+    """The ffmpeg arguments that burn ``subtitles`` into ``source``, built with ffmpeg-python.
+
+    ``video_filter`` names a filter without options to use instead of ``ass`` (``null`` times the
+    encode alone); ``pad_to`` pads the frame to an even size after the captions are drawn.
+    """
+    import ffmpeg
+
+    given = ffmpeg.input(ffmpeg_path(source))
+    picture = given["v:0"].filter(video_filter) if video_filter is not None else _ass(given["v:0"], subtitles, fonts)
     if pad_to:
-        graph += f",pad={pad_to[0]}:{pad_to[1]}:0:0"
-    return [
-        "-i", ffmpeg_path(source),
-        "-map", "0:v:0", "-map", "0:a?", "-map_metadata", "0",
-        "-vf", graph,
-        *encoder_arguments(colour, crf=crf, preset=preset),
-        "-c:a", "copy",
-        *(["-movflags", "+faststart"] if out.suffix.lower() in (".mp4", ".m4v", ".mov") else []),
-        ffmpeg_path(out),
-    ]
+        picture = picture.filter("pad", pad_to[0], pad_to[1], 0, 0)
+    options = _as_options(encoder_arguments(colour, crf=crf, preset=preset))
+    options.update({"map_metadata": 0, "c:a": "copy"})
+    if out.suffix.lower() in (".mp4", ".m4v", ".mov"):
+        options["movflags"] = "+faststart"
+    return ffmpeg.output(picture, given["a?"], ffmpeg_path(out), **options).get_args()
 
 
 def even_size_padding(size: tuple[int, int], pixel_format: str) -> tuple[int, int] | None:
@@ -141,6 +143,30 @@ def even_size_padding(size: tuple[int, int], pixel_format: str) -> tuple[int, in
     even_width = width + width % 2 if encoded in _HALF_WIDTH_CHROMA else width
     even_height = height + height % 2 if encoded in _HALF_HEIGHT_CHROMA else height
     return (even_width, even_height) if (even_width, even_height) != (width, height) else None
+
+
+def _as_options(arguments: list[str]) -> dict[str, str]:
+    """``["-crf", "18", ...]`` -> ``{"crf": "18", ...}``, the form ffmpeg-python takes output options in."""
+    return {flag.lstrip("-"): value for flag, value in zip(arguments[::2], arguments[1::2])}
+
+
+def _ass(picture, subtitles: Path, fonts: Path):
+    """``picture`` with the ``ass`` filter applied. The paths go as keyword options: ffmpeg-python escapes those
+    once per parser level, as ffmpeg needs (its positional arguments are escaped twice, which breaks paths)."""
+    return picture.filter("ass", filename=_filter_path(subtitles), fontsdir=_filter_path(fonts))
+
+
+def _filter_path(path: Path) -> str:
+    return str(path).replace("\\", "/") if os.name == "nt" else str(path)
+
+
+def ass_filter(subtitles: Path, fonts: Path) -> str:
+    """The ``ass`` filter for ``subtitles`` with ``fonts`` as its fonts folder, escaped for a filtergraph
+    (for ``-vf``), as ffmpeg-python writes it."""
+    import ffmpeg
+
+    node = _ass(ffmpeg.input("unused")["v:0"], subtitles, fonts).node
+    return node._get_filter([])  # ffmpeg-python has no public call for one filter's text
 
 
 def encoder_arguments(colour: VideoColour, *, crf: int, preset: str) -> list[str]:
@@ -159,24 +185,6 @@ def encoder_arguments(colour: VideoColour, *, crf: int, preset: str) -> list[str
     if colour.time_scale:
         arguments += ["-video_track_timescale", str(colour.time_scale)]
     return arguments
-
-
-def ass_filter(subtitles: Path, fonts: Path) -> str:
-    """The ``ass`` filter for ``subtitles`` with ``fonts`` as its fonts folder, escaped for a filtergraph."""
-    options = f"filename={escape_filter_value(str(subtitles))}:fontsdir={escape_filter_value(str(fonts))}"
-    return "ass=" + escape_filtergraph(options)
-
-
-def escape_filter_value(value: str) -> str:
-    """Escape an option value for ffmpeg's filter-argument parser (level 1: ``\\ ' :``)."""
-    if os.name == "nt":
-        value = value.replace("\\", "/")
-    return "".join("\\" + char if char in "\\':" else char for char in value)
-
-
-def escape_filtergraph(description: str) -> str:
-    """Escape a filter's arguments for the filtergraph parser (level 2: ``\\ ' [ ] , ;``)."""
-    return "".join("\\" + char if char in "\\'[],;" else char for char in description)
 
 
 def video_colour(path: Path) -> VideoColour:
