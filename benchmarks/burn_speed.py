@@ -34,7 +34,7 @@ from captionkit.cues.segment import build_track  # noqa: E402
 from captionkit.media import probe, run_ffmpeg  # noqa: E402
 from captionkit.model import Track, Word  # noqa: E402
 from captionkit.render.burn import burn, burn_arguments, video_colour  # noqa: E402
-from captionkit.render.styles import fonts_dir, load_style, resolve  # noqa: E402
+from captionkit.style import fonts_dir, load_style, resolve  # noqa: E402
 
 SAMPLE = REPO / "samples" / "presenter.mp4"
 WORDS = REPO / "samples" / "presenter.words.json"

@@ -36,7 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from captionkit.cues.linebreak import DETERMINERS, PREPOSITIONS, SENTENCE_END, LineFiller, break_lines  # noqa: E402
+from captionkit.cues.linebreak import DETERMINERS, PREPOSITIONS, LineFiller, break_lines  # noqa: E402
 from captionkit.cues.profiles import Profile, load_profile  # noqa: E402
 from captionkit.cues.segment import Group, build_track, span_of  # noqa: E402
 from captionkit.cues.timing import TimingRules, frame_time, time_cues  # noqa: E402
@@ -44,6 +44,7 @@ from captionkit.engines import piper_tts  # noqa: E402
 from captionkit.formats.jsonfile import read_words, write_words  # noqa: E402
 from captionkit.lint import lint_track  # noqa: E402
 from captionkit.model import Cue, Track, Word  # noqa: E402
+from captionkit.text import ends_sentence  # noqa: E402
 
 TURNS = [
     ("S1", "Hi, I'm Joe, and welcome to captionkit. In the next minute I'll show you how a talking-head video gets "
@@ -119,7 +120,7 @@ def shared_sentences(track: Track, profile: Profile, fps: float) -> list[bool]:
     words = track.words
     starts = {0, len(words)} | {
         k for k in range(1, len(words))
-        if words[k - 1].text.endswith(SENTENCE_END) or words[k - 1].speaker != words[k].speaker
+        if ends_sentence(words[k - 1].text) or words[k - 1].speaker != words[k].speaker
     }
 
     def too_short(a: int, b: int) -> bool:

@@ -28,7 +28,7 @@ _API = {
     "build_track": "cues.segment",
     "load": "formats", "save": "formats",
     "lint_track": "lint", "lint_file": "lint",
-    "load_style": "render.styles", "list_styles": "render.styles",
+    "load_style": "style", "list_styles": "style",
     "burn": "render.burn",
     "mux": "render.mux",
     "preview": "render.preview",

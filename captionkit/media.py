@@ -311,8 +311,8 @@ def run_ffmpeg(
     propagates as ``KeyboardInterrupt``. With ``duration`` and ``progress_label``, show a progress
     bar over the output time ffmpeg reports. ``env`` replaces the environment ffmpeg runs in.
     """
-    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y",
-               *(ffmpeg_path(arg) if isinstance(arg, os.PathLike) else arg for arg in args)]
+    paths = [ffmpeg_path(arg) if isinstance(arg, os.PathLike) else arg for arg in args]
+    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", *_thread_limit(paths)]
     show_progress = bool(duration and progress_label)
     if show_progress:
         command[4:4] = ["-progress", "pipe:1", "-nostats"]
@@ -363,6 +363,16 @@ def _stop(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(Exception):
         process.communicate(timeout=5)
+
+
+def _thread_limit(args: Sequence[str]) -> list[str]:
+    """``args`` limited to ``CAPTIONKIT_THREADS`` threads (set by batch workers sharing a machine), if set:
+    for every filtergraph, and for the encoder of the output (the last argument)."""
+    threads = os.environ.get("CAPTIONKIT_THREADS")
+    if not threads or not args or str(args[-1]).startswith("-"):
+        return list(args)
+    limit = ["-filter_threads", threads, "-filter_complex_threads", threads]
+    return [*limit, *args[:-1], "-threads", threads, args[-1]]
 
 
 def _last_error_line(stderr: str) -> str:

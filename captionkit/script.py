@@ -3,12 +3,15 @@
 Formats (chosen by ``format=`` or guessed from the text):
 
 - **Dia** (``[S1] Hello there. [S2] Hi! (laughs)``): ``[S1]``/``[S2]`` tags switch the
-  speaker; a parenthesised cue such as ``(laughs)`` or ``(clears throat)`` is a
-  non-verbal sound, not a spoken word.
-- **plain text**: one speaker; parenthesised cues are sounds as in Dia.
+  speaker; Dia's own non-verbal tags (:data:`DIA_NON_VERBAL`: ``(laughs)``,
+  ``(clears throat)`` ...) and bracketed cues such as ``[music]`` are sounds,
+  not spoken words. Any other parenthesised text is spoken: ``(or two, if you
+  have a dark version)`` is aligned and captioned, parentheses included.
+- **plain text**: one speaker; sounds and asides as in Dia.
 - **SRT / WebVTT**: the cue texts in order (their times are ignored: the text is
   re-timed against the audio); ``<v Name>`` voice tags give speakers;
-  ``[music]``/``(laughs)`` are sounds; markup tags are dropped.
+  ``[music]``/``(door slams)`` are sounds, as subtitles for the deaf write them;
+  markup tags are dropped.
 
 Every spoken token keeps its text exactly as written (punctuation, numbers,
 ellipses, quotes, hyphenation, any script), so the captions say what the
@@ -25,16 +28,23 @@ from typing import Literal
 
 from .errors import CaptionkitError
 from .model import WordKind, distinct_speakers
+from .text import ends_sentence
 
 ScriptFormat = Literal["dia", "text", "srt", "vtt"]
 
 _DIA_TAG = re.compile(r"\[(S\d+)\]", re.IGNORECASE)
 _SOUND_CUE = re.compile(r"\(([^()]{1,60})\)|\[([^\[\]]{1,60})\]")
-_SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’»)\]]*$")
 _SRT_TIMING = re.compile(r"^\s*(\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}\s*-->\s*(\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}")
 _VOICE_TAG = re.compile(r"<v(?:\.[^ >]*)?\s+([^>]+)>", re.IGNORECASE)
 _MARKUP = re.compile(r"</?[^>]+>|\{\\[^}]*\}")
 _SCRIPT_SUFFIXES = (".txt", ".srt", ".vtt", ".md", ".text")
+
+#: The non-verbal tags Dia itself performs; any other parenthesised text in a Dia or plain script is spoken.
+DIA_NON_VERBAL = frozenset({
+    "laughs", "clears throat", "sighs", "gasps", "coughs", "singing", "sings", "mumbles", "beep", "groans",
+    "sniffs", "claps", "screams", "inhales", "exhales", "applause", "burps", "humming", "sneezes", "chuckle",
+    "whistles",
+})
 _DIALOGUE_DASH = re.compile(r"^\s*[-–—]\s+")
 
 
@@ -88,7 +98,7 @@ def read_script(
         segments = _subtitle_segments(text)
     else:
         segments = _dia_segments(text) if chosen == "dia" else [(None, text)]
-    script = _tokenize(segments, default_speaker=speaker)
+    script = _tokenize(segments, default_speaker=speaker, subtitles=chosen in ("srt", "vtt"))
     script.format = chosen
     if not script.spoken:
         raise CaptionkitError("the script has no words to align; check that it is the right file and not empty")
@@ -162,7 +172,13 @@ def _subtitle_segments(text: str) -> list[tuple[str | None, str]]:
     return segments
 
 
-def _tokenize(segments: list[tuple[str | None, str]], default_speaker: str | None) -> Script:
+def is_non_verbal(label: str) -> bool:
+    """Whether a parenthesised ``label`` is one of Dia's non-verbal tags (case and spacing aside)."""
+    return " ".join(label.split()).casefold() in DIA_NON_VERBAL
+
+
+def _tokenize(segments: list[tuple[str | None, str]], default_speaker: str | None, subtitles: bool) -> Script:
+    """Tokens of the segments; in subtitles every parenthesised cue is a sound, elsewhere only Dia's tags."""
     words: list[ScriptWord] = []
     sentences: list[str] = []
     current: list[str] = []
@@ -180,8 +196,10 @@ def _tokenize(segments: list[tuple[str | None, str]], default_speaker: str | Non
             previous_speaker = speaker
         position = 0
         for match in _SOUND_CUE.finditer(body):
+            if match.group(1) is not None and not subtitles and not is_non_verbal(match.group(1)):
+                continue  # a spoken aside: its words stay in the text
             _add_spoken(body[position : match.start()], speaker, words, current, sentences, close_sentence)
-            label = (match.group(1) or match.group(2)).strip()
+            label = " ".join((match.group(1) or match.group(2)).split())
             if label:
                 words.append(ScriptWord(f"[{label}]", speaker, "sound", len(sentences)))
             position = match.end()
@@ -192,7 +210,13 @@ def _tokenize(segments: list[tuple[str | None, str]], default_speaker: str | Non
 
 def _add_spoken(text, speaker, words, current, sentences, close_sentence) -> None:
     for token in text.split():
-        words.append(ScriptWord(token, speaker, "speech", len(sentences)))
-        current.append(token)
-        if _SENTENCE_END.search(token):
+        if words and words[-1].kind == "sound" and current and not any(ch.isalnum() for ch in token):
+            # "Ok (applause)." : the full stop after a sound cue ends the spoken word before it
+            spoken = next(word for word in reversed(words) if word.kind == "speech")
+            spoken.text += token
+            current[-1] = spoken.text
+        else:
+            words.append(ScriptWord(token, speaker, "speech", len(sentences)))
+            current.append(token)
+        if ends_sentence(current[-1]):
             close_sentence()

@@ -46,6 +46,45 @@ def talking_video(media_dir, spoken_sample) -> Path:
     return synthetic.make_video(media_dir / "talking.mp4", round(speech.duration + 0.2, 2), audio=wav)
 
 
+# --------------------------------------------------------------------------- the fake inference.sh (infsh)
+
+INFSH_TEST_KEY = "inf_test_key"
+
+
+@pytest.fixture
+def fake_infsh(monkeypatch):
+    """A fresh fake inference.sh on 127.0.0.1 (tests/infsh_fake.py); no key or base URL set yet."""
+    from infsh_fake import FakeService
+
+    for name in ("INFERENCE_API_KEY", "INFSH_API_KEY", "INFERENCE_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with FakeService(api_key=INFSH_TEST_KEY) as fake:
+        yield fake
+
+
+@pytest.fixture
+def infsh_sdk(fake_infsh, monkeypatch):
+    """The fake, reached through the SDK: INFERENCE_API_KEY and INFERENCE_BASE_URL set (subprocesses inherit them)."""
+    monkeypatch.setenv("INFERENCE_API_KEY", INFSH_TEST_KEY)
+    monkeypatch.setenv("INFERENCE_BASE_URL", fake_infsh.url)
+    return fake_infsh
+
+
+@pytest.fixture
+def infsh_cli(fake_infsh, monkeypatch, tmp_path_factory):
+    """The fake, reached through a fake ``infsh`` CLI first on PATH, logged in, with no key in the environment."""
+    from infsh_fake import install_fake_cli
+
+    home = tmp_path_factory.mktemp("infsh home")
+    bin_dir = home / "bin dir"
+    install_fake_cli(bin_dir)
+    (home / "config.json").write_text(f'{{"key": "{INFSH_TEST_KEY}"}}')
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_INFSH_URL", fake_infsh.url)
+    monkeypatch.setenv("FAKE_INFSH_HOME", str(home))
+    return fake_infsh
+
+
 @pytest.fixture
 def read_only_folder(tmp_path):
     """An existing folder nobody can create files in: chmod for a user, the immutable flag for root."""

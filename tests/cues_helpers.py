@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from captionkit.cues.linebreak import SENTENCE_END
 from captionkit.cues.profiles import Profile, load_profile
 from captionkit.model import Track
+from captionkit.text import ends_sentence
 
 
 @dataclass
@@ -30,7 +30,7 @@ def shared_sentences(track: Track, profile: "str | Profile", fps: float, slack: 
     words = track.words
     starts = {0, len(words)} | {
         k for k in range(1, len(words))
-        if words[k - 1].text.endswith(SENTENCE_END) or words[k - 1].speaker != words[k].speaker
+        if ends_sentence(words[k - 1].text) or words[k - 1].speaker != words[k].speaker
         or "sound" in (words[k - 1].kind, words[k].kind) or words[k].start - words[k - 1].end >= rules.pause_break
     }
 
@@ -47,7 +47,7 @@ def shared_sentences(track: Track, profile: "str | Profile", fps: float, slack: 
         inside = [k for k in range(first + 1, last) if k in starts]
         bounds = [first, *inside, last]
         for position, k in enumerate(inside, 1):
-            if words[k - 1].speaker == words[k].speaker and words[k - 1].text.endswith(SENTENCE_END):
+            if words[k - 1].speaker == words[k].speaker and ends_sentence(words[k - 1].text):
                 before, after = bounds[position - 1], bounds[position + 1]
                 whole_before, whole_after = before in starts, after in starts
                 excused = (whole_before and too_short(before, k)) or (whole_after and too_short(k, after))

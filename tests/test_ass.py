@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from captionkit.formats.ass import FrameClock, read_ass, to_ass, write_ass
 from captionkit.model import Cue, Track
-from captionkit.render.styles import Highlight, load_style
+from captionkit.style import Highlight, load_style
 from render_helpers import timed_cue
 
 FPS_CHOICES = [Fraction(24), Fraction(25), Fraction(30000, 1001), Fraction(30), Fraction(50), Fraction(60)]
@@ -192,7 +192,7 @@ def test_a_dialogue_cue_broken_again_keeps_each_speaker_on_their_own_caption():
 
 
 def test_lines_are_broken_after_punctuation_and_before_conjunctions():
-    from captionkit.render.layout import Token, weak_endings, wrap_tokens
+    from captionkit.style.layout import Token, weak_endings, wrap_tokens
 
     def wrap(text: str, width: int) -> list[str]:
         lines = wrap_tokens([Token(t) for t in text.split()], width, 2, " ", weak_endings("en"))
@@ -214,7 +214,7 @@ def test_left_aligned_styles_are_mirrored_for_right_to_left_languages():
 
 
 def test_a_cue_split_for_a_narrow_frame_keeps_quotes_and_phrases_together():
-    from captionkit.render.layout import Token, split_to_fit, weak_endings
+    from captionkit.style.layout import Token, split_to_fit, weak_endings
 
     def split(text: str, width: int) -> list[str]:
         parts = split_to_fit([Token(t) for t in text.split()], width, 2, " ", weak_endings("en"))

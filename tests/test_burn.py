@@ -15,7 +15,7 @@ from captionkit.model import Cue, Track
 from captionkit.render.burn import (
     ass_filter, burn, burn_arguments, isolated_font_environment, video_colour,
 )
-from captionkit.render.styles import LINE_HEIGHT_EM, fonts_dir, load_style, resolve
+from captionkit.style import LINE_HEIGHT_EM, fonts_dir, load_style, resolve
 from helpers import assert_one_line_error, run_cli
 from render_helpers import audio_packets, changed_box, frames, timed_cue
 

@@ -14,9 +14,8 @@ from captionkit.errors import CaptionkitError
 from captionkit.infsh.caption_videos import APP, caption_video, segments, style_options
 from captionkit.infsh.client import InfshError, connect
 from captionkit.model import Cue, Track
-from captionkit.render.styles import load_style
-from helpers import REPO, assert_one_line_error, run_cli
-from infsh_fake import FakeService, install_fake_cli
+from captionkit.style import load_style
+from helpers import assert_one_line_error, run_cli
 from render_helpers import changed_box, frames, timed_cue
 
 KEY = "inf_test_key"
@@ -29,11 +28,8 @@ def video(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def service(monkeypatch):
-    for name in ("INFERENCE_API_KEY", "INFSH_API_KEY", "INFERENCE_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    with FakeService(api_key=KEY) as fake:
-        yield fake
+def service(fake_infsh):
+    return fake_infsh
 
 
 @pytest.fixture
@@ -47,10 +43,8 @@ def no_cli(monkeypatch, tmp_path):
 TRACK = Track([Cue(0.2, 0.9, ["Hello from the service"]), Cue(1.1, 1.8, ["Second cue"])])
 
 
-def test_the_sdk_uploads_runs_waits_and_downloads_a_real_captioned_video(service, video, tmp_path, monkeypatch,
-                                                                         no_cli):
-    monkeypatch.setenv("INFERENCE_API_KEY", KEY)
-    monkeypatch.setenv("INFERENCE_BASE_URL", service.url)
+def test_the_sdk_uploads_runs_waits_and_downloads_a_real_captioned_video(infsh_sdk, video, tmp_path, no_cli):
+    service = infsh_sdk
     out = tmp_path / "captioned 'ü'.mp4"
     result = caption_video(video, TRACK, out, style="clean")
     assert result.path == out and out.is_file()
@@ -80,14 +74,9 @@ def test_caption_text_that_looks_like_a_file_or_base64_is_sent_as_text(service, 
 
 
 def test_a_failed_task_surfaces_the_service_message(service, video, tmp_path):
-    def broke(inputs, local_video, out_dir):
-        from infsh_fake import AppError
-
-        raise AppError("quota exceeded: add credits to continue")
-
-    service.apps[APP] = broke
+    service.fail(APP, "quota exceeded: add credits to continue")
     client = connect(api_key=KEY, base_url=service.url)
-    with pytest.raises(InfshError, match="infsh/caption-videos failed on inference.sh: quota exceeded") as caught:
+    with pytest.raises(InfshError, match="infsh/caption-videos failed on inference.sh .*: quota exceeded") as caught:
         caption_video(video, TRACK, tmp_path / "out.mp4", client=client)
     assert "\n" not in str(caught.value)
     assert not list(tmp_path.iterdir())
@@ -99,19 +88,13 @@ def test_a_rejected_key_is_a_clear_error(service, video, tmp_path):
         caption_video(video, TRACK, tmp_path / "out.mp4", client=client)
 
 
-def test_the_cli_is_used_when_no_key_is_set(service, video, tmp_path, monkeypatch):
-    bin_dir = tmp_path / "bin dir"
-    install_fake_cli(bin_dir)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_INFSH_SERVE_DIR", str(service.folder))
-    monkeypatch.setenv("FAKE_INFSH_URL", service.url)
-    monkeypatch.setenv("PYTHONPATH", str(REPO))
+def test_the_cli_is_used_when_no_key_is_set(infsh_cli, video, tmp_path):
     client = connect()
     assert client.name == "cli"
     out = caption_video(video, TRACK, tmp_path / "cli out.mp4", client=client).path
     assert changed_box(frames(video)[12][1], frames(out)[12][1], threshold=40) is not None
-    monkeypatch.setenv("FAKE_INFSH_FAIL", "invalid input: segments[0].end must be a number")
-    with pytest.raises(InfshError, match=r"exit 1\): Error: invalid input: segments\[0\].end must be a number"):
+    infsh_cli.fail(APP, "GPU out of memory")
+    with pytest.raises(InfshError, match=r"infsh/caption-videos failed on inference.sh .*: GPU out of memory"):
         caption_video(video, TRACK, tmp_path / "fails.mp4", client=connect())
     assert not (tmp_path / "fails.mp4").exists()
 
@@ -121,14 +104,11 @@ def test_without_a_key_or_a_cli_the_error_says_what_to_do(service, no_cli):
         connect()
 
 
-def test_burn_command_with_the_infsh_engine_warns_about_what_the_app_cannot_draw(service, video, tmp_path,
-                                                                                monkeypatch):
+def test_burn_command_with_the_infsh_engine_warns_about_what_the_app_cannot_draw(infsh_sdk, video, tmp_path):
+    service = infsh_sdk
     from captionkit import formats
-    from infsh_fake import AppError
 
     subs = formats.save(Track([timed_cue("big bold words here", 0.2, word=0.3)]), tmp_path / "words.json")
-    monkeypatch.setenv("INFERENCE_API_KEY", KEY)
-    monkeypatch.setenv("INFERENCE_BASE_URL", service.url)
     result = run_cli("burn", video, subs, "--style", "social", "--engine", "infsh", "-o", tmp_path / "s.mp4")
     assert result.returncode == 0, result.stderr
     assert "captionkit: warning: infsh/caption-videos cannot highlight the spoken word" in result.stderr
@@ -136,10 +116,7 @@ def test_burn_command_with_the_infsh_engine_warns_about_what_the_app_cannot_draw
     assert all(len(s["text"].split()) <= 3 for s in run["input"]["segments"])
     assert run["input"]["segments"][0]["text"].isupper()
 
-    def on_fire(inputs, local_video, out_dir):
-        raise AppError("GPU on fire")
-
-    service.apps[APP] = on_fire
+    service.fail(APP, "GPU on fire")
     assert_one_line_error(run_cli("burn", video, subs, "--engine", "infsh", "-o", tmp_path / "f.mp4"), "GPU on fire")
     assert not (tmp_path / "f.mp4").exists()
 

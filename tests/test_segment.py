@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from captionkit.cues.linebreak import CLAUSE_END, CONJUNCTIONS, DETERMINERS, PREPOSITIONS, SENTENCE_END
+from captionkit.cues.linebreak import CONJUNCTIONS, DETERMINERS, PREPOSITIONS
 from captionkit.cues.profiles import available_profiles, load_profile
 from captionkit.cues.segment import build_track
 from captionkit.engines import piper_tts
@@ -15,6 +15,7 @@ from captionkit.formats import save
 from captionkit.formats.jsonfile import read_words
 from captionkit.lint import lint_file, lint_track
 from captionkit.model import Word
+from captionkit.text import ends_clause
 
 from tests.cues_helpers import shared_sentences
 
@@ -84,6 +85,18 @@ def test_cues_break_at_sentence_ends(monologue_words):
         assert len(cue.lines) <= 2 and all(len(line) <= 42 for line in cue.lines)
         if len(cue.lines) == 2:
             assert cue.lines[0].split()[-1].lower() not in {"a", "an", "the"}
+
+
+def test_a_sentence_inside_closing_quotes_ends_like_one_without_them(speak):
+    """``Monday.”`` ends a sentence as ``Monday.`` does (the quoted form used to run into the next sentence)."""
+    _, speech = speak("She said We ship on Monday. The team agreed.", "quoted")
+    plain = build_track(speech.words, profile="netflix")
+    quoted_words = [Word(w.text, w.start, w.end, w.probability, w.speaker) for w in speech.words]
+    quoted_words[2].text, quoted_words[5].text = "“We", "Monday.”"
+    quoted = build_track(quoted_words, profile="netflix")
+    assert [cue.text for cue in plain.cues] == ["She said We ship on Monday.", "The team agreed."]
+    assert [cue.text for cue in quoted.cues] == ["She said “We ship on Monday.”", "The team agreed."]
+    assert [len(cue.words) for cue in quoted.cues] == [len(cue.words) for cue in plain.cues] == [6, 3]
 
 
 def test_speaker_changes_break_cues_or_make_a_dual_speaker_cue(dialogue_words):
@@ -225,7 +238,7 @@ def test_presenter_cues_break_at_sentence_ends_or_clause_boundaries(presenter_wo
     track = build_track(presenter_words, profile=profile)
     for cue, following in zip(track.cues, track.cues[1:]):
         left, right = cue.words[-1].text, following.words[0].text
-        assert left.endswith(SENTENCE_END + CLAUSE_END) or _core(right) in CLAUSE_OPENERS, (left, right)
+        assert ends_clause(left) or _core(right) in CLAUSE_OPENERS, (left, right)
         assert _core(left) not in DETERMINERS | PREPOSITIONS
     assert shared_sentences(track, profile, load_profile(profile).default_fps) == []
     assert [v for v in lint_track(track, profile) if v.severity == "error"] == []

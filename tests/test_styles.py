@@ -8,7 +8,7 @@ import pytest
 from PIL import ImageFont
 
 from captionkit.errors import CaptionkitError
-from captionkit.render.styles import (
+from captionkit.style import (
     ASPECTS, LINE_HEIGHT_EM, aspect_of, fonts_dir, list_styles, load_style, parse_colour, resolve, styles_dir,
 )
 from helpers import assert_one_line_error, run_cli

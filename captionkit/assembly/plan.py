@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -25,12 +24,11 @@ from typing import Sequence
 from ..errors import CaptionkitError
 from ..files import write_text_atomic
 from ..model import Cue, Track, Word, word_separator
+from ..script import is_non_verbal
+from ..text import ends_clause, ends_sentence
 
 PLAN_VERSION = 1
 
-_CLOSERS = "\"'”’»)]}"
-_SENTENCE_END = re.compile(rf"[.!?…。！？][{re.escape(_CLOSERS)}]*$")
-_CLAUSE_END = re.compile(rf"[,;:—–\-、，；：][{re.escape(_CLOSERS)}]*$")
 
 # Costs of a cut by the kind of pause it sits in (lower is better).
 SENTENCE_COST = 0.0
@@ -305,9 +303,9 @@ def pause_kind_cost(before: Word | None, after: Word | None, previous_speech: Wo
     if before is None or after is None:
         return SENTENCE_COST  # before the first word or after the last one
     ending = previous_speech.text if before.kind == "sound" and previous_speech is not None else before.text
-    if _SENTENCE_END.search(ending):
+    if ends_sentence(ending):
         cost = SENTENCE_COST
-    elif _CLAUSE_END.search(ending):
+    elif ends_clause(ending):
         cost = CLAUSE_COST
     else:
         cost = GAP_COST
@@ -321,9 +319,9 @@ def describe_cut(before: Word | None, after: Word | None) -> str:
     if before is None or after is None:
         return "silence"
     kinds = []
-    if _SENTENCE_END.search(before.text):
+    if ends_sentence(before.text):
         kinds.append("sentence end")
-    elif _CLAUSE_END.search(before.text):
+    elif ends_clause(before.text):
         kinds.append("clause end")
     if before.speaker is not None and after.speaker is not None and before.speaker != after.speaker:
         kinds.append("speaker turn")
@@ -451,10 +449,16 @@ def script_text(words: Sequence[Word], language: str = "en") -> str:
         if word.speaker is not None and word.speaker != speaker:
             speaker = word.speaker
             parts.append(f"[{speaker.strip('[]')}]")
-        parts.append(f"({word.text.strip('()[]')})" if word.kind == "sound" else word.text)
+        parts.append(_sound_tag(word.text) if word.kind == "sound" else word.text)
     if word_separator(language) == " ":
         return " ".join(parts)
     return "".join(f" {part} " if part.startswith("[") and part.endswith("]") else part for part in parts).strip()
+
+
+def _sound_tag(text: str) -> str:
+    """A sound cue as the script writes it: Dia's own tags in parentheses, any other in brackets."""
+    label = text.strip("()[]")
+    return f"({label})" if is_non_verbal(label) else f"[{label}]"
 
 
 def split_track(track: Track, plan: Plan) -> list[Track]:

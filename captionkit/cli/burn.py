@@ -41,8 +41,8 @@ def parse_speaker_names(text: str | None) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import formats
     from ..files import guard_outputs
-    from ..render.captions import is_ass, read_captions
     from . import print_json, report_warnings
 
     guard_outputs([args.video, args.subs], [("-o", args.output)])
@@ -52,14 +52,14 @@ def run(args: argparse.Namespace) -> int:
     if args.engine == "infsh":
         from ..infsh.caption_videos import caption_video
 
-        result = caption_video(args.video, read_captions(args.subs), args.output, style=style)
+        result = caption_video(args.video, formats.load(args.subs), args.output, style=style)
         warnings = result.warnings
         output = result.path
     else:
         from ..render.burn import burn
 
-        burn_as_is = is_ass(args.subs) and args.style is None
-        captions = args.subs if burn_as_is else read_captions(args.subs)
+        burn_as_is = formats.format_of(args.subs).styled and args.style is None
+        captions = args.subs if burn_as_is else formats.load(args.subs)
         output = burn(args.video, captions, args.output, style=style, crf=args.crf, preset=args.preset,
                       speaker_names=names)
     report_warnings(warnings)

@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..render.styles import list_styles, styles_dir
+    from ..style import list_styles, styles_dir
     from . import print_json
 
     presets = list_styles()

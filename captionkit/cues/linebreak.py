@@ -24,10 +24,8 @@ import itertools
 import math
 from typing import Iterator, Sequence
 
+from ..text import ends_clause, ends_sentence
 from .profiles import Profile
-
-SENTENCE_END = (".", "!", "?", "\u2026", "\u3002", "\uff01", "\uff1f", ".\"", "!\"", "?\"", ".'", "?'", "!'", ".)")
-CLAUSE_END = (",", ";", ":", "\u2014", "\u2013", "\u3001", "\uff0c", "\uff1b", "\uff1a", "...", "-")
 
 DETERMINERS = frozenset(
     "a an the my your his its our their this these those every each another whose".split()
@@ -65,9 +63,9 @@ def break_cost(left: str, right: str, language: str = "en", before: str = "") ->
     ``before`` is the word before ``left``: after a determiner, ``left`` is most
     likely an adjective and ``right`` its noun ("the old | house").
     """
-    if left.endswith(SENTENCE_END):
+    if ends_sentence(left):
         return 0.0
-    if left.endswith(CLAUSE_END):
+    if ends_clause(left):
         return 1.0
     if not language.startswith("en"):
         return 5.0
@@ -151,7 +149,7 @@ class TokenLayout:
             break_cost(self.tokens[k - 1], self.tokens[k], profile.language, self.tokens[k - 2] if k > 1 else "")
             for k in range(1, len(self.tokens))
         ]
-        ends = [1 if token.endswith(SENTENCE_END) else 0 for token in self.tokens]
+        ends = [1 if ends_sentence(token) else 0 for token in self.tokens]
         self.sentence_ends = list(itertools.accumulate(ends, initial=0))
 
     def width(self, a: int, b: int) -> float:
@@ -181,7 +179,7 @@ class TokenLayout:
         for breaks in self._feasible_breaks(a, b, lines - 1):
             bounds = (a, *breaks, b)
             widths = [self.width(x, y) for x, y in itertools.pairwise(bounds)]
-            at_breaks = sum(self.tokens[k - 1].endswith(SENTENCE_END) for k in breaks)
+            at_breaks = sum(ends_sentence(self.tokens[k - 1]) for k in breaks)
             cost = sum(self.costs[k] for k in breaks) + _shape_cost(widths, limit)
             cost += SENTENCE_INSIDE_COST * (inside - at_breaks)
             if best is None or cost < best[0]:

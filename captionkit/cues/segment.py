@@ -46,7 +46,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..model import Cue, Track, Word
-from .linebreak import SENTENCE_END, LineFiller, TokenLayout, break_cost, break_lines, join_tokens
+from ..text import ends_sentence
+from .linebreak import LineFiller, TokenLayout, break_cost, break_lines, join_tokens
 from .profiles import WORD_TOKEN, Profile, load_profile
 from .timing import Span, TimingRules, frame_ceil, frame_nearest, frame_time, seconds_to_frames_up, time_cues
 
@@ -191,7 +192,7 @@ class _WordStream:
         self.dash_length = profile.line_length(profile.dash)
         # Where an utterance starts or ends: a sentence end, a change of speaker, a sound, a long pause.
         self.utterance_bounds = [True] + [
-            words[k - 1].text.endswith(SENTENCE_END)
+            ends_sentence(words[k - 1].text)
             or words[k - 1].speaker != words[k].speaker
             or "sound" in (words[k - 1].kind, words[k].kind)
             or words[k].start - words[k - 1].end >= profile.pause_break
@@ -199,7 +200,7 @@ class _WordStream:
         ] + [True]
         # Where the same speaker goes on with a new sentence: a boundary a cue should not hold inside it.
         self.new_sentence = [False] + [
-            words[k - 1].text.endswith(SENTENCE_END) and words[k - 1].speaker == words[k].speaker
+            ends_sentence(words[k - 1].text) and words[k - 1].speaker == words[k].speaker
             for k in range(1, len(words))
         ] + [False]
         self._fits_alone: dict[tuple[int, int], bool] = {}

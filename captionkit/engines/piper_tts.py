@@ -9,7 +9,6 @@ ground truth that alignment accuracy is measured against.
 from __future__ import annotations
 
 import functools
-import re
 import wave
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +18,9 @@ import numpy as np
 from ..errors import ModelError
 from ..files import atomic_output
 from ..model import Word
+from ..text import split_sentences
 
 _PUNCTUATION_PHONEMES = set(",.!?;:…—–-\"'()")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
 @dataclass(slots=True)
@@ -99,7 +98,7 @@ def synthesize(
     pieces: list[np.ndarray] = []
     words: list[Word] | None = []
     offset = 0
-    sentences = [s for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+    sentences = split_sentences(text)
     for index, sentence in enumerate(sentences):
         chunks = list(voice.synthesize(sentence, syn_config=config, include_alignments=with_timings))
         audio = np.concatenate([chunk.audio_float_array for chunk in chunks]) if chunks else np.zeros(0, np.float32)

@@ -20,22 +20,55 @@ from __future__ import annotations
 
 import importlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 from ..errors import CaptionkitError
 from ..model import Track
 
-FORMATS = {".srt": "srt", ".vtt": "vtt", ".json": "jsonfile", ".ass": "ass", ".ssa": "ass"}
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """One caption format: its name, the extensions that select it and the module that reads and writes it."""
+
+    name: str
+    extensions: tuple[str, ...]
+    module: str
+    description: str
+    #: Carries its own styling and placement (an .ass made elsewhere can be burned as it is).
+    styled: bool = False
+
+    def handler(self) -> ModuleType:
+        """The format's module (imported on first use)."""
+        return importlib.import_module(f"{__name__}.{self.module}")
+
+
+#: Every caption format captionkit reads and writes; the one list of caption extensions.
+FORMATS: tuple[Format, ...] = (
+    Format("srt", (".srt",), "srt", "SubRip"),
+    Format("vtt", (".vtt",), "vtt", "WebVTT"),
+    Format("ass", (".ass", ".ssa"), "ass", "Advanced SubStation Alpha", styled=True),
+    Format("json", (".json",), "jsonfile", "captionkit JSON (timed words and cues)"),
+)
+_BY_EXTENSION = {extension: fmt for fmt in FORMATS for extension in fmt.extensions}
+#: All caption file extensions, in the order of :data:`FORMATS`.
+EXTENSIONS: tuple[str, ...] = tuple(_BY_EXTENSION)
+
+
+def format_of(path: str | os.PathLike) -> Format:
+    """The format ``path``'s extension names, or a one-line error listing the known extensions."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in _BY_EXTENSION:
+        raise CaptionkitError(
+            f"cannot tell the caption format of {os.fspath(path)!r}: use one of {' '.join(EXTENSIONS)}"
+        )
+    return _BY_EXTENSION[suffix]
 
 
 def format_module(path: str | os.PathLike) -> ModuleType:
     """The module that handles ``path``'s extension (imported on first use)."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in FORMATS:
-        known = ", ".join(sorted(FORMATS))
-        raise CaptionkitError(f"cannot tell the caption format of {os.fspath(path)!r}: use one of {known}")
-    return importlib.import_module(f"{__name__}.{FORMATS[suffix]}")
+    return format_of(path).handler()
 
 
 #: Options only the styled format (ASS) uses; the text formats accept and ignore them, so a

@@ -25,8 +25,8 @@ import pysubs2
 from ..errors import CaptionkitError
 from ..files import write_text_atomic
 from ..model import Cue, Track, Word
-from ..render.layout import Block, Token, layout_cues
-from ..render.styles import SCRIPT_FONTS, Metrics, Style, load_style, parse_colour, resolve, script_of
+from ..style import SCRIPT_FONTS, Metrics, Style, load_style, parse_colour, resolve, script_of
+from ..style.layout import Block, Token, layout_cues
 
 CAPTION_STYLE = "Caption"
 #: Languages written right to left: a left-aligned style is mirrored for them.

@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MediaError
+from ..formats.ass import speaker_label
 from ..media import probe
 from ..model import Track
 from ..render.burn import probe_video
-from ..render.layout import layout_cues
-from ..render.styles import Style, load_style, resolve, script_of
+from ..style import Style, load_style, resolve, script_of
+from ..style.layout import layout_cues
 from .client import DEFAULT_TIMEOUT, Client, InfshError, connect
 
 APP = "infsh/caption-videos"
@@ -59,10 +60,11 @@ def caption_video(
     options, warnings = style_options(resolved, size, track)
     client = client or connect()
     result = client.run(APP, {"video_file": source, "segments": segment_list, **options}, timeout=timeout)
-    if OUTPUT_FIELD not in result.output:
-        raise InfshError(f"{APP} returned no {OUTPUT_FIELD} (fields: {', '.join(result.output) or 'none'}); "
+    output = result.output or {}
+    if OUTPUT_FIELD not in output:
+        raise InfshError(f"{APP} returned no {OUTPUT_FIELD} (fields: {', '.join(output) or 'none'}); "
                          "the app may have changed")
-    path = client.download(result.output[OUTPUT_FIELD], out, what="captioned video")
+    path = client.download(output[OUTPUT_FIELD], out, what="captioned video")
     try:
         captioned = probe(path)
     except MediaError as error:
@@ -78,8 +80,6 @@ def segments(
     track: Track, style: Style, size: tuple[int, int], *, speaker_names: dict[str, str] | None = None
 ) -> list[dict[str, Any]]:
     """The track laid out with ``style`` on a ``size`` frame, one ``{start, end, text}`` per caption shown."""
-    from ..formats.ass import speaker_label
-
     metrics = resolve(style, size)
     blocks = layout_cues(track, max_chars=metrics.max_chars, max_lines=style.layout.max_lines,
                          max_words=style.layout.max_words, uppercase=style.font.uppercase)

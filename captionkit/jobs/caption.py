@@ -74,7 +74,7 @@ def timed_words(
 def profile_for_style(style: str) -> str:
     """The reading-rule profile a style is made for: ``social`` for styles that show a few words at
     a time, ``netflix`` for the others."""
-    from ..render.styles import load_style
+    from ..style import load_style
 
     return "social" if load_style(style).layout.max_words else "netflix"
 

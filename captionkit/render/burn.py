@@ -20,9 +20,10 @@ from xml.sax.saxutils import escape as xml_escape
 
 from ..errors import CaptionkitError, CaptionkitWarning, MediaError
 from ..files import atomic_output, guard_outputs, work_folder
+from ..formats.ass import to_ass
 from ..media import MediaInfo, ffmpeg_path, open_media, probe, run_ffmpeg
 from ..model import Track
-from .styles import Style, fonts_dir, load_style
+from ..style import Style, fonts_dir, load_style
 
 #: x264 quality: 18 is visually lossless for most material.
 DEFAULT_CRF = 18
@@ -70,8 +71,6 @@ def burn(
     ``captions`` is a :class:`Track` (styled with ``style`` at the video's
     resolution) or the path of an .ass file made elsewhere, burned as it is.
     """
-    from ..formats.ass import to_ass
-
     source = Path(video)
     destination = Path(out)
     if destination.suffix.lower() not in VIDEO_SUFFIXES:

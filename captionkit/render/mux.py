@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import formats
 from ..errors import CaptionkitError, MediaError
 from ..files import atomic_output, guard_outputs, work_folder
-from ..media import ffmpeg_path, language_name, language_tag, open_media, probe, run_ffmpeg
-from ..model import Track
+from ..media import LANGUAGES, ffmpeg_path, language_name, language_tag, open_media, probe, run_ffmpeg  # noqa: F401 (LANGUAGES: for callers of render.mux)
 
 MP4_SUFFIXES = (".mp4", ".m4v", ".mov")
 MKV_SUFFIXES = (".mkv",)
@@ -72,7 +72,7 @@ def mux(
     existing = _subtitle_codecs(source)
     mkv = suffix in MKV_SUFFIXES
     with work_folder("mux") as work:
-        files = [_muxable(item, work, index, mkv) for index, item in enumerate(inputs)]
+        files = [_muxable(item, work, index) for index, item in enumerate(inputs)]
         arguments = ["-i", ffmpeg_path(source)]
         for path in files:
             arguments += ["-i", ffmpeg_path(path)]
@@ -99,24 +99,20 @@ def mux(
     return destination
 
 
-def _muxable(item: SubtitleInput, work: Path, index: int, mkv: bool) -> Path:
+def _muxable(item: SubtitleInput, work: Path, index: int) -> Path:
     """A caption file ffmpeg reads: ASS as given; every other format read as every command reads it
     (so a file without cue numbers, in another encoding or with tags means the same here) and written
     as a clean SRT. A file without cues is an error: an empty track would only confuse players."""
     path = item.path
     if not path.is_file():
         raise CaptionkitError(f"{path}: no such caption file; check the path")
-    from .captions import read_captions
-
-    track: Track = read_captions(path)
+    track = formats.load(path)
     if not track.cues:
         raise CaptionkitError(f"{path}: has no captions, so there is no track to add; check the file")
-    if path.suffix.lower() in (".ass", ".ssa"):
+    if formats.format_of(path).styled:
         return path
     converted = work / f"track{index}.srt"
-    from ..formats import save
-
-    save(track, converted)
+    formats.save(track, converted)
     return converted
 
 

@@ -14,10 +14,11 @@ from pathlib import Path
 
 from ..errors import CaptionkitError
 from ..files import atomic_output, guard_outputs, work_folder
+from ..formats.ass import ass_to_track, to_ass
 from ..media import ffmpeg_path, run_ffmpeg
 from ..model import Track
+from ..style import aspect_of, fonts_dir, load_style
 from .burn import ass_filter, fonts_folder, isolated_font_environment, probe_video
-from .styles import aspect_of, fonts_dir, load_style
 
 #: Width of one tile in the sheet, by the video's aspect (smaller videos keep their own width).
 TILE_WIDTH = {"landscape": 480, "square": 360, "portrait": 270}
@@ -40,8 +41,6 @@ def preview(
 ) -> Path:
     """Write a PNG contact sheet of ``video`` at its cues' midpoints with ``captions`` burned in."""
     from PIL import Image
-
-    from ..formats.ass import ass_to_track, to_ass
 
     source = Path(video)
     guard_outputs([source, None if isinstance(captions, Track) else captions], [("-o", out)])

@@ -2,24 +2,30 @@
 
 The pipeline, one small step each:
 
-1. ``_align_windows``: the audio is cut into the model's 30 s
-   windows. Each window is encoded once and Whisper's cross-attention
-   alignment (``find_alignment``'s engine, ctranslate2 ``align``) is run with
-   the *script's* tokens, not a transcript. A window is fed more script than
-   it can hold; only words that end well before the window's end are kept,
-   and the next window starts just before the last kept word (which is fed
-   again as an anchor and dropped), so no word at an edge is lost, doubled or
-   squeezed.
-2. ``find_mismatches``: words the audio does not contain are found from the
+1. ``_Units``: each script word becomes what is said for it
+   (``spoken_forms.py``: "$49.99" is "forty nine dollars and ninety nine
+   cents", "Wi-Fi" is "why fie"); the units are aligned, and each written word
+   keeps the span of its units, so captions show the script as written.
+2. ``_align_windows``: the audio is cut into the model's 30 s windows. Each
+   window's features are made from its own audio (memory stays flat with
+   length) and Whisper's cross-attention alignment (ctranslate2 ``align``,
+   through ``whisper_adapter.py``) is run with the *script's* tokens, not a
+   transcript. A window is fed more script than it can hold; only words that
+   end well before the window's end are kept, and the next window starts
+   just before the last kept word (which is fed again as an anchor and
+   dropped), so no word at an edge is lost, doubled or squeezed.
+3. ``find_mismatches``: words the audio does not contain are found from the
    alignment's own evidence: the probability the model gives the script's
    tokens, and words squeezed into almost no time; a quick transcription of
    only those places must agree (``_confirmed_by_transcript``: accents lower
    probabilities too). They are reported by sentence and kept short so their
    cues do not stretch over silence. A script that mostly does not match is
    refused.
-3. ``refine_words`` (``refine.py``) moves the heard words onto the speech (lag, pauses,
-   and an acoustic re-alignment for English).
-4. Sound cues such as ``[laughs]`` are placed in the gap where they happen.
+4. ``refine_words`` (``refine.py``) moves the heard units onto the speech (lag,
+   pauses, and an acoustic re-alignment for English).
+5. Sound cues such as ``[laughs]`` are placed in the gap where they happen.
+
+The tuning values are in :class:`AlignOptions`.
 """
 
 from __future__ import annotations
@@ -35,44 +41,72 @@ from ..media import MODEL_SAMPLE_RATE
 from ..model import UNSPACED_LANGUAGES, Word, keep_in_order
 from ..progress import progress_bar
 from ..script import Script, ScriptWord, read_script
-from .models import DEFAULT_MODEL, load_model
+from .models import DEFAULT_MODEL
 from .refine import refine_words
+from .spoken_forms import readings
 from .transcribe import audio_of, check_language
+from .whisper_adapter import (
+    MEL_FRAMES_PER_SECOND,
+    WINDOW_SECONDS,
+    EncodedWindow,
+    WhisperAdapter,
+    adapter_for,
+)
 
-#: Whisper's window, and its resolutions.
-WINDOW_SECONDS = 30.0
-MEL_FRAMES_PER_SECOND = 100
-ALIGN_FRAMES_PER_SECOND = 50
-#: Script words ending this close to a window's end wait for the next window.
-EDGE_GUARD_SECONDS = 5.0
-#: The next window starts this long before its anchor word.
-ANCHOR_LEAD_SECONDS = 0.5
-#: Text tokens one alignment call may take (the decoder holds 448 positions).
-MAX_TEXT_TOKENS = 400
-#: Script characters spoken per second, fast end of normal speech; feeding a
-#: window this much script means it gets more than it can hold.
-FAST_CHARACTERS_PER_SECOND = 22.0
 
-#: A word whose tokens the model finds this unlikely was probably not said.
-UNHEARD_PROBABILITY = 0.15
-#: Below this a word is doubtful: it joins a run of unheard words next to it.
-DOUBTFUL_PROBABILITY = 0.4
-#: Shorter than this and the alignment squeezed the word into nothing.
-SQUEEZED_SECONDS = 0.06
-#: An unheard word keeps at most this much time, so its cue cannot stretch over silence.
-UNHEARD_MAX_SECONDS = 0.3
-#: Audio around a doubted run that is transcribed to check it.
-TRANSCRIPT_CONTEXT_SECONDS = 1.0
-#: Tokens per second of speech the check transcribes at most (fast speech is about 5).
-TRANSCRIPT_TOKENS_PER_SECOND = 8
-#: Spellings this similar count as the same word (accents, inflections, numbers as digits).
-SIMILAR_SPELLING = 0.6
-#: A doubted run is heard after all when this share of its words is in the transcript.
-HEARD_SHARE = 0.5
-#: Below this share of heard words, the script is not the audio's script.
-MIN_MATCHED_SHARE = 0.5
+@dataclass(frozen=True, slots=True)
+class AlignOptions:
+    """The tuning of forced alignment. Defaults measured on the piper corpus (``benchmarks/align_accuracy.py``)
+    and the mismatch tests (``tests/test_align.py``).
+
+    **Windows.** Each 30 s window is fed more script than it can hold:
+    ``feed_characters(window)`` = window seconds x ``fast_characters_per_second``
+    x ``feed_overshoot`` + ``feed_extra_characters`` (a token counted as
+    ``characters_per_token`` characters), capped at ``max_text_tokens``. Words
+    ending within ``edge_guard_seconds`` of a window's end wait for the next
+    window, which starts ``anchor_lead_seconds`` before the last kept word
+    (fed again as an anchor) and at least ``min_seek_seconds`` after the
+    previous start. Less than ``min_window_seconds`` of audio left means the
+    rest of the script has nowhere to go.
+
+    **Mismatches.** A word whose tokens get a mean probability under
+    ``unheard_probability`` was probably not said; under
+    ``doubtful_probability`` (or squeezed into less than ``squeezed_seconds``)
+    it is doubtful. Doubted places are transcribed (``transcript_context_seconds``
+    around them, at most ``transcript_tokens_per_second`` tokens a second) and
+    a run is heard after all when ``heard_share`` of its words are in the
+    transcript, spelled at least ``similar_spelling`` alike. An unheard word
+    keeps at most ``unheard_max_seconds``.
+    """
+
+    fast_characters_per_second: float = 22.0  # the fast end of normal speech
+    feed_overshoot: float = 1.5
+    feed_extra_characters: float = 40.0
+    characters_per_token: float = 4.0
+    max_text_tokens: int = 400  # the decoder holds 448 positions, prompt included
+    edge_guard_seconds: float = 5.0
+    anchor_lead_seconds: float = 0.5
+    min_seek_seconds: float = 1.0
+    min_window_seconds: float = 0.5
+    unheard_probability: float = 0.15
+    doubtful_probability: float = 0.4
+    squeezed_seconds: float = 0.06
+    unheard_max_seconds: float = 0.3
+    transcript_context_seconds: float = 1.0
+    transcript_tokens_per_second: int = 8  # fast speech is about 5
+    similar_spelling: float = 0.6
+    heard_share: float = 0.5
+    min_matched_share: float = 0.5
+    #: A sound cue after the last word is given this long.
+    trailing_sound_seconds: float = 1.0
+
+    def feed_characters(self, window_seconds: float) -> float:
+        """How many characters of script one window of ``window_seconds`` is fed (more than it can hold)."""
+        return window_seconds * self.fast_characters_per_second * self.feed_overshoot + self.feed_extra_characters
+
 
 _HAS_CONTENT = re.compile(r"\w", re.UNICODE)
+_CLOSING_PUNCTUATION = "\"'”’»)]}.,;:!?…"
 
 
 @dataclass(slots=True)
@@ -124,7 +158,7 @@ class AlignmentReport:
             return f"all {self.total_words} script words aligned"
         lines = [
             f"{self.unheard_words} of {self.total_words} script words ({1 - self.matched_share:.0%}) "
-            "were not heard in the audio:"
+            + "were not heard in the audio:"
         ]
         lines += [f"  {mismatch.describe()}" for mismatch in self.mismatches]
         return "\n".join(lines)
@@ -156,6 +190,55 @@ class _Timing:
     probability: float
 
 
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """One way a script word is said: its spoken units ("forty", "nine", "dollars") and their tokens."""
+
+    units: tuple[str, ...]
+    tokens: tuple[tuple[int, ...], ...]
+
+    @property
+    def flat(self) -> list[int]:
+        return [token for unit in self.tokens for token in unit]
+
+
+@dataclass(slots=True)
+class _Aligned:
+    """A script word as aligned: the reading the audio supported and its units' timings."""
+
+    reading: _Reading
+    units: list[_Timing]
+
+    @property
+    def start(self) -> float:
+        return self.units[0].start
+
+    @property
+    def end(self) -> float:
+        return self.units[-1].end
+
+    @property
+    def probability(self) -> float:
+        return float(np.mean([unit.probability for unit in self.units]))
+
+
+def _readings(tokenizer, written: list[str], language: str) -> list[list[_Reading]]:
+    """Each script word's readings, most usual first (the word itself when it is said as written).
+
+    The word's closing punctuation stays on its last unit, so the refinement
+    still sees where clauses end.
+    """
+    prefix = "" if language in UNSPACED_LANGUAGES else " "
+    result: list[list[_Reading]] = []
+    for word, spoken in zip(written, readings(written, language)):
+        closing = word[len(word.rstrip(_CLOSING_PUNCTUATION)):]
+        forms = [(*reading[:-1], reading[-1] + closing) for reading in spoken] or [(word,)]
+        result.append([
+            _Reading(tuple(form), tuple(tuple(tokenizer.encode(prefix + unit)) for unit in form)) for form in forms
+        ])
+    return result
+
+
 def align_script(
     media: str | Path | np.ndarray,
     script: Script | str | Path,
@@ -164,13 +247,17 @@ def align_script(
     language: str | None = None,
     sounds: bool = True,
     refine: bool = True,
+    method: str = "best",
     progress_label: str | None = "aligning",
+    options: AlignOptions = AlignOptions(),
 ) -> Alignment:
     """Time every word of ``script`` against the speech in ``media``.
 
     ``sounds`` keeps the script's sound cues (``[laughs]``) as words of
-    ``kind="sound"``; ``refine`` applies the acoustic timing refinement.
-    Raises :class:`CaptionkitError` when the script does not match the audio.
+    ``kind="sound"``; ``refine`` applies the acoustic timing refinement
+    (``method`` as in :func:`refine_words`). Numbers and symbols are aligned by
+    their spoken forms and shown as written. Raises :class:`CaptionkitError`
+    when the script does not match the audio.
     """
     if not isinstance(script, Script):
         script = read_script(script)
@@ -179,160 +266,178 @@ def align_script(
     duration = len(audio) / MODEL_SAMPLE_RATE
     if duration < 0.1:
         raise CaptionkitError("the audio is empty, so there is nothing to align the script with; check the media file")
-    whisper = load_model(model)
+    whisper = adapter_for(model)
     language = _language(whisper, audio, language)
     spoken = script.spoken
-    tokenizer = _tokenizer(whisper, language)
-    tokens = _word_tokens(tokenizer, [word.text for word in spoken], language)
-    timings = _align_windows(whisper, tokenizer, audio, tokens, progress_label)
+    tokenizer = whisper.tokenizer(language)
+    choices = _readings(tokenizer, [word.text for word in spoken], language)
+    aligned = _align_windows(whisper, tokenizer, audio, choices, progress_label, options)
     words = [
         Word(word.text, timing.start, timing.end, timing.probability, word.speaker)
-        for word, timing in zip(spoken, timings)
+        for word, timing in zip(spoken, aligned)
     ]
-    report = find_mismatches(words, spoken, script.sentences)
-    report = _confirmed_by_transcript(report, words, audio, whisper, language)
-    if report.matched_share < MIN_MATCHED_SHARE:
+    report = find_mismatches(words, spoken, script.sentences, options)
+    report = _confirmed_by_transcript(report, words, audio, whisper, language, options)
+    if report.matched_share < options.min_matched_share:
         raise CaptionkitError(
             f"the script does not match the audio: only {report.matched_share:.0%} of its words were heard; "
             "check that this is the right script for this media"
         )
-    if refine:
-        words = _refine_heard(words, report, audio, language, model)
-    words = _shorten_unheard(words, report, duration)
+    if refine and method != "none":
+        words = _refine_heard(words, aligned, report, audio, language, model, method)
+    words = _shorten_unheard(words, report, duration, options)
     if sounds:
-        words = _with_sounds(words, script.words)
+        words = _with_sounds(words, script.words, options)
     return Alignment(words, report, language, duration)
 
 
 # -- model plumbing ---------------------------------------------------------------------------
 
 
-def _language(whisper, audio: np.ndarray, language: str | None) -> str:
-    if not whisper.model.is_multilingual:
+def _language(whisper: WhisperAdapter, audio: np.ndarray, language: str | None) -> str:
+    if not whisper.multilingual:
         return "en"
     if language:
         return language.split("-")[0].lower()
-    detected, _probability, _all = whisper.detect_language(audio[: int(WINDOW_SECONDS * MODEL_SAMPLE_RATE)])
-    return detected
-
-
-def _tokenizer(whisper, language: str):
-    from faster_whisper.tokenizer import Tokenizer
-
-    try:
-        return Tokenizer(whisper.hf_tokenizer, whisper.model.is_multilingual, task="transcribe", language=language)
-    except ValueError as error:
-        raise CaptionkitError(f"'{language}' is not a language the model knows; give a code such as en, es or de") from error
-
-
-def _word_tokens(tokenizer, texts: list[str], language: str) -> list[list[int]]:
-    """Each script word's text tokens (with its leading space where the language uses spaces)."""
-    prefix = "" if language in UNSPACED_LANGUAGES else " "
-    return [tokenizer.encode(prefix + text) for text in texts]
+    return whisper.detect_language(audio)
 
 
 # -- windows ----------------------------------------------------------------------------------
 
 
-def _align_windows(whisper, tokenizer, audio: np.ndarray, tokens: list[list[int]], progress_label) -> list[_Timing]:
-    """Align all words window by window; see the module docstring."""
-    features = whisper.feature_extractor(audio)[..., :-1]
-    total_frames = features.shape[-1]
-    duration = total_frames / MEL_FRAMES_PER_SECOND
-    timings: list[_Timing] = []
+def _align_windows(
+    whisper: WhisperAdapter, tokenizer, audio: np.ndarray, choices: list[list[_Reading]], progress_label,
+    options: AlignOptions,
+) -> list[_Aligned]:
+    """Align all words window by window; see the module docstring.
+
+    Features are made per window from that window's audio only, so memory
+    does not grow with the length of the audio. A word's reading is settled
+    in the window that keeps it.
+    """
+    duration = len(audio) / MODEL_SAMPLE_RATE
+    window_samples = int(WINDOW_SECONDS * MODEL_SAMPLE_RATE)
+    samples_per_frame = MODEL_SAMPLE_RATE // MEL_FRAMES_PER_SECOND
+    aligned: list[_Aligned] = []
     seek = 0.0
     with progress_bar(total=round(duration, 1), label=progress_label, unit="s") as bar:
-        while len(timings) < len(tokens):
-            first_frame = int(round(seek * MEL_FRAMES_PER_SECOND))
-            if total_frames - first_frame < MEL_FRAMES_PER_SECOND // 2:
+        while len(aligned) < len(choices):
+            if duration - seek < options.min_window_seconds:
                 # more script than audio: the rest has no place to go (it will be reported unheard)
-                timings += [_Timing(duration, duration, 0.0) for _ in range(len(tokens) - len(timings))]
+                aligned += [_Aligned(c[0], [_Timing(duration, duration, 0.0)] * len(c[0].units))
+                            for c in choices[len(aligned):]]
                 break
-            frames = min(int(WINDOW_SECONDS * MEL_FRAMES_PER_SECOND), total_frames - first_frame)
-            is_last = first_frame + frames >= total_frames
-            anchor = len(timings) - 1 if timings else None
-            first_word = anchor if anchor is not None else 0
-            last_word = _feed_until(tokens, first_word, frames / MEL_FRAMES_PER_SECOND * FAST_CHARACTERS_PER_SECOND, is_last)
-            window = _align_window(
-                whisper, tokenizer, features[:, first_frame : first_frame + frames], tokens[first_word:last_word], seek
-            )
-            if anchor is not None:
-                window = window[1:]
-            accepted = window if is_last else _accepted(window, seek + frames / MEL_FRAMES_PER_SECOND)
+            first_sample = round(seek * MEL_FRAMES_PER_SECOND) * samples_per_frame
+            encoded = whisper.encode(whisper.mel(audio[first_sample : first_sample + window_samples]))
+            window_seconds = encoded.frames / MEL_FRAMES_PER_SECOND
+            is_last = first_sample + window_samples >= len(audio)
+            anchor = aligned[-1].reading if aligned else None
+            first_word = len(aligned)
+            characters = float("inf") if is_last else options.feed_characters(window_seconds)
+            last_word = _feed_until(choices, first_word, characters, anchor, options)
+            window = _best_readings(whisper, tokenizer, encoded, anchor, choices[first_word:last_word], seek)
+            accepted = window if is_last else _accepted(window, seek + window_seconds, options)
             if not accepted:
-                seek = _skip_ahead(window, seek, frames)
+                seek = _skip_ahead(window, seek, window_seconds, options)
                 continue
-            timings.extend(accepted)
-            if len(timings) < len(tokens):
-                seek = max(seek + 1.0, timings[-1].start - ANCHOR_LEAD_SECONDS)
+            aligned.extend(accepted)
+            if len(aligned) < len(choices):
+                seek = max(seek + options.min_seek_seconds, aligned[-1].start - options.anchor_lead_seconds)
             bar.update_to(min(round(seek, 1), duration))
         bar.update_to(round(duration, 1))
-    return keep_in_order(timings)
+    keep_in_order([unit for word in aligned for unit in word.units])
+    return aligned
 
 
-def _feed_until(tokens: list[list[int]], first: int, characters: float, is_last: bool) -> int:
-    """The end index of the script words fed to one window: more than it can hold, within the token limit."""
-    count = 0
-    budget = float("inf") if is_last else characters * 1.5 + 40
+def _feed_until(
+    choices: list[list[_Reading]], first: int, characters: float, anchor: _Reading | None, options: AlignOptions
+) -> int:
+    """The end index of the script words fed to one window: about ``characters``, within the token limit."""
+    count = len(anchor.flat) if anchor else 0
     spent = 0.0
     end = first
-    while end < len(tokens) and count + len(tokens[end]) <= MAX_TEXT_TOKENS and spent <= budget:
-        count += len(tokens[end])
-        spent += 4.0 * len(tokens[end])  # a token is about four characters
+    while end < len(choices):
+        size = max(len(reading.flat) for reading in choices[end])
+        if count + size > options.max_text_tokens or spent > characters:
+            break
+        count += size
+        spent += options.characters_per_token * len(choices[end][0].flat)
         end += 1
     return max(end, first + 1)
 
 
-def _accepted(window: list[_Timing], window_end: float) -> list[_Timing]:
+def _best_readings(
+    whisper: WhisperAdapter, tokenizer, encoded: EncodedWindow, anchor: _Reading | None,
+    choices: list[list[_Reading]], offset: float,
+) -> list[_Aligned]:
+    """The window's words aligned, each in the reading the model finds likeliest where it has several.
+
+    Every alternative reading is tried in one more pass over the same encoded
+    window (the usual reading elsewhere); each word keeps the reading whose
+    tokens got the highest mean probability, and the window is aligned once
+    more with the chosen readings if any changed.
+    """
+    chosen = [0] * len(choices)
+    window = _align_window(whisper, tokenizer, encoded, anchor, [c[0] for c in choices], offset)
+    scores = [word.probability for word in window]
+    for variant in range(1, max(len(c) for c in choices)):
+        trial = [c[variant] if variant < len(c) else c[0] for c in choices]
+        tried = _align_window(whisper, tokenizer, encoded, anchor, trial, offset)
+        for index, word in enumerate(tried):
+            if variant < len(choices[index]) and word.probability > scores[index]:
+                chosen[index], scores[index] = variant, word.probability
+    if any(chosen):
+        window = _align_window(whisper, tokenizer, encoded, anchor, [c[k] for c, k in zip(choices, chosen)], offset)
+    return window
+
+
+def _accepted(window: list[_Aligned], window_end: float, options: AlignOptions) -> list[_Aligned]:
     """The leading words of a window that end safely before its edge."""
-    kept: list[_Timing] = []
-    for timing in window:
-        if timing.end > window_end - EDGE_GUARD_SECONDS:
+    kept: list[_Aligned] = []
+    for word in window:
+        if word.end > window_end - options.edge_guard_seconds:
             break
-        kept.append(timing)
+        kept.append(word)
     return kept
 
 
-def _skip_ahead(window: list[_Timing], seek: float, frames: int) -> float:
+def _skip_ahead(window: list[_Aligned], seek: float, window_seconds: float, options: AlignOptions) -> float:
     """Where to look next when a window kept no word: at its first word, or past the window."""
-    window_seconds = frames / MEL_FRAMES_PER_SECOND
-    if window and window[0].start > seek + 1.0:
-        return min(window[0].start - ANCHOR_LEAD_SECONDS, seek + window_seconds - EDGE_GUARD_SECONDS)
-    return seek + max(1.0, window_seconds - EDGE_GUARD_SECONDS)
+    if window and window[0].start > seek + options.min_seek_seconds:
+        return min(window[0].start - options.anchor_lead_seconds, seek + window_seconds - options.edge_guard_seconds)
+    return seek + max(options.min_seek_seconds, window_seconds - options.edge_guard_seconds)
 
 
-def _align_window(whisper, tokenizer, features: np.ndarray, words: list[list[int]], offset: float) -> list[_Timing]:
-    """Cross-attention alignment of ``words`` (token lists) with one window of features."""
-    from faster_whisper.audio import pad_or_trim
-
-    frames = features.shape[-1]
-    encoder_output = whisper.encode(pad_or_trim(features))
-    text_tokens = [token for word in words for token in word]
-    result = whisper.model.align(
-        encoder_output, tokenizer.sot_sequence, [text_tokens], frames, median_filter_width=7
-    )[0]
-    text_indices = np.array([pair[0] for pair in result.alignments])
-    time_indices = np.array([pair[1] for pair in result.alignments])
-    jumps = np.pad(np.diff(text_indices), (1, 0), constant_values=1).astype(bool)
-    jump_times = offset + time_indices[jumps] / ALIGN_FRAMES_PER_SECOND
-    probabilities = np.asarray(result.text_token_probs, dtype=float)
-    end_of_audio = offset + frames / MEL_FRAMES_PER_SECOND
-    timings: list[_Timing] = []
+def _align_window(
+    whisper: WhisperAdapter, tokenizer, encoded: EncodedWindow, anchor: _Reading | None, words: list[_Reading],
+    offset: float,
+) -> list[_Aligned]:
+    """Cross-attention alignment of ``words`` with one encoded window, after the ``anchor`` word (dropped)."""
+    fed = ([anchor] if anchor else []) + words
+    path = whisper.align(tokenizer, encoded, [token for reading in fed for token in reading.flat])
+    starts = offset + path.token_starts
+    end_of_audio = offset + encoded.frames / MEL_FRAMES_PER_SECOND
+    result: list[_Aligned] = []
     boundary = 0
-    for word in words:
-        following = boundary + len(word)
-        start = float(jump_times[boundary]) if boundary < len(jump_times) else end_of_audio
-        end = float(jump_times[following]) if following < len(jump_times) else end_of_audio
-        probability = float(np.mean(probabilities[boundary:following])) if len(word) else 0.0
-        timings.append(_Timing(start, max(start, end), probability))
-        boundary = following
-    return timings
+    for reading in fed:
+        units: list[_Timing] = []
+        for unit in reading.tokens:
+            following = boundary + len(unit)
+            start = float(starts[boundary]) if boundary < len(starts) else end_of_audio
+            end = float(starts[following]) if following < len(starts) else end_of_audio
+            probability = float(np.mean(path.probabilities[boundary:following])) if unit else 0.0
+            units.append(_Timing(start, max(start, end), probability))
+            boundary = following
+        result.append(_Aligned(reading, units))
+    return result[1:] if anchor else result
 
 
 # -- mismatches -------------------------------------------------------------------------------
 
 
-def find_mismatches(words: list[Word], spoken: list[ScriptWord], sentences: list[str]) -> AlignmentReport:
+def find_mismatches(
+    words: list[Word], spoken: list[ScriptWord], sentences: list[str], options: AlignOptions = AlignOptions()
+) -> AlignmentReport:
     """Runs of words the audio does not contain, judged from the alignment's own evidence.
 
     ``words`` carry the raw alignment: a word's ``probability`` is the mean
@@ -341,10 +446,15 @@ def find_mismatches(words: list[Word], spoken: list[ScriptWord], sentences: list
     reported when it holds at least two words with strong evidence, or is a
     whole sentence with some.
     """
-    strong = [_has_content(w) and (w.probability < UNHEARD_PROBABILITY or (_squeezed(w) and w.probability < DOUBTFUL_PROBABILITY)) for w in words]
+    unheard, doubtful_below = options.unheard_probability, options.doubtful_probability
+    squeezed = [w.end - w.start < options.squeezed_seconds for w in words]
+    strong = [
+        _has_content(w) and (w.probability < unheard or (short and w.probability < doubtful_below))
+        for w, short in zip(words, squeezed)
+    ]
     doubtful = [
-        _has_content(w) and (w.probability < DOUBTFUL_PROBABILITY or _squeezed(w)) or not _has_content(w)
-        for w in words
+        _has_content(w) and (w.probability < doubtful_below or short) or not _has_content(w)
+        for w, short in zip(words, squeezed)
     ]
     mismatches: list[Mismatch] = []
     index = 0
@@ -397,7 +507,8 @@ def _sentences_with_evidence(indices: range, strong: list[bool], spoken: list[Sc
 
 
 def _confirmed_by_transcript(
-    report: AlignmentReport, words: list[Word], audio: np.ndarray, whisper, language: str
+    report: AlignmentReport, words: list[Word], audio: np.ndarray, whisper: WhisperAdapter, language: str,
+    options: AlignOptions,
 ) -> AlignmentReport:
     """Keep only the mismatches that a quick transcription of their place agrees with.
 
@@ -408,21 +519,24 @@ def _confirmed_by_transcript(
     """
     duration = len(audio) / MODEL_SAMPLE_RATE
     confirmed: list[Mismatch] = []
-    for group, (start, end) in _transcript_spans(report.mismatches, duration):
-        heard = _transcript_words(audio, start, end, whisper, language)
-        confirmed += [m for m in group if not _heard(m, words, heard, end)]
+    for group, (start, end) in _transcript_spans(report.mismatches, duration, options):
+        heard = _transcript_words(audio, start, end, whisper, language, options)
+        confirmed += [m for m in group if not _heard(m, words, heard, end, options)]
     if len(confirmed) == len(report.mismatches):
         return report
     counted = sum(m.last - m.first + 1 for m in confirmed)
     return AlignmentReport(report.total_words, counted, confirmed, report.mean_probability)
 
 
-def _transcript_spans(mismatches: list[Mismatch], duration: float) -> list[tuple[list[Mismatch], tuple[float, float]]]:
+def _transcript_spans(
+    mismatches: list[Mismatch], duration: float, options: AlignOptions
+) -> list[tuple[list[Mismatch], tuple[float, float]]]:
     """Mismatches grouped into audio spans of at most one window, with context around each."""
     groups: list[tuple[list[Mismatch], tuple[float, float]]] = []
     for mismatch in mismatches:
-        start = max(0.0, mismatch.start - TRANSCRIPT_CONTEXT_SECONDS)
-        end = min(duration, max(mismatch.end, mismatch.start + 1.0) + TRANSCRIPT_CONTEXT_SECONDS)
+        context = options.transcript_context_seconds
+        start = max(0.0, mismatch.start - context)
+        end = min(duration, max(mismatch.end, mismatch.start + 1.0) + context)
         if groups and end - groups[-1][1][0] <= WINDOW_SECONDS:
             groups[-1][0].append(mismatch)
             groups[-1] = (groups[-1][0], (groups[-1][1][0], end))
@@ -431,21 +545,19 @@ def _transcript_spans(mismatches: list[Mismatch], duration: float) -> list[tuple
     return groups
 
 
-def _transcript_words(audio: np.ndarray, start: float, end: float, whisper, language: str) -> list[str]:
-    segments, _info = whisper.transcribe(
+def _transcript_words(
+    audio: np.ndarray, start: float, end: float, whisper: WhisperAdapter, language: str, options: AlignOptions
+) -> list[str]:
+    text = whisper.transcribe_text(
         audio[int(start * MODEL_SAMPLE_RATE) : int(end * MODEL_SAMPLE_RATE)],
-        language=language,
-        beam_size=1,
-        temperature=0.0,  # one greedy pass: this is a check, not a transcript
-        max_new_tokens=int(TRANSCRIPT_TOKENS_PER_SECOND * (end - start)) + 16,  # no runaway repetition
-        without_timestamps=True,
-        condition_on_previous_text=False,
+        language,
+        max_tokens=int(options.transcript_tokens_per_second * (end - start)) + 16,
     )
-    heard = [_normalized(token) for segment in segments for token in segment.text.split()]
+    heard = [_normalized(token) for token in text.split()]
     return [token for token in heard if token]
 
 
-def _heard(mismatch: Mismatch, words: list[Word], heard: list[str], end: float) -> bool:
+def _heard(mismatch: Mismatch, words: list[Word], heard: list[str], end: float, options: AlignOptions) -> bool:
     """Whether most of the doubted words are in the transcript after all."""
     doubted = [
         _normalized(word.text)
@@ -454,26 +566,22 @@ def _heard(mismatch: Mismatch, words: list[Word], heard: list[str], end: float) 
     ]
     if not doubted:
         return False
-    found = sum(1 for token in doubted if any(_similar(token, other) for other in heard))
-    return found / len(doubted) >= HEARD_SHARE
+    found = sum(1 for token in doubted if any(_similar(token, other, options) for other in heard))
+    return found / len(doubted) >= options.heard_share
 
 
 def _normalized(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
-def _similar(one: str, other: str) -> bool:
+def _similar(one: str, other: str, options: AlignOptions) -> bool:
     from difflib import SequenceMatcher
 
-    return SequenceMatcher(None, one, other).ratio() >= SIMILAR_SPELLING
+    return SequenceMatcher(None, one, other).ratio() >= options.similar_spelling
 
 
 def _has_content(word: Word) -> bool:
     return bool(_HAS_CONTENT.search(word.text))
-
-
-def _squeezed(word: Word) -> bool:
-    return word.end - word.start < SQUEEZED_SECONDS
 
 
 def _whole_sentence(first: int, last: int, spoken: list[ScriptWord]) -> bool:
@@ -482,26 +590,43 @@ def _whole_sentence(first: int, last: int, spoken: list[ScriptWord]) -> bool:
 
 
 def _refine_heard(
-    words: list[Word], report: AlignmentReport, audio: np.ndarray, language: str, model: str
+    words: list[Word], aligned: list[_Aligned], report: AlignmentReport, audio: np.ndarray, language: str,
+    model: str, method: str,
 ) -> list[Word]:
-    """Refine the heard words only; unheard ones keep their (squeezed) place between them."""
+    """Refine the heard words only, by their spoken units; unheard ones keep their (squeezed) place between them.
+
+    The units ("forty", "nine", "dollars") are what an acoustic aligner can
+    hear; each written word then spans its units' refined times.
+    """
     unheard = report.unheard_indices()
-    heard = [word for index, word in enumerate(words) if index not in unheard]
-    refined = iter(refine_words(heard, audio, MODEL_SAMPLE_RATE, language=language, model=model))
-    return keep_in_order([word if index in unheard else next(refined) for index, word in enumerate(words)])
+    owners: list[int] = []
+    units: list[Word] = []
+    for index, (word, timing) in enumerate(zip(words, aligned)):
+        if index in unheard:
+            continue
+        for text, span in zip(timing.reading.units, timing.units):
+            units.append(Word(text, span.start, span.end, span.probability, word.speaker))
+            owners.append(index)
+    refined = refine_words(units, audio, MODEL_SAMPLE_RATE, language=language, model=model, method=method)
+    by_word: dict[int, list[Word]] = {}
+    for owner, unit in zip(owners, refined):
+        by_word.setdefault(owner, []).append(unit)
+    for index, refined_units in by_word.items():
+        words[index].start, words[index].end = refined_units[0].start, refined_units[-1].end
+    return keep_in_order(words)
 
 
-def _shorten_unheard(words: list[Word], report: AlignmentReport, duration: float) -> list[Word]:
+def _shorten_unheard(words: list[Word], report: AlignmentReport, duration: float, options: AlignOptions) -> list[Word]:
     for mismatch in report.mismatches:
         for word in words[mismatch.first : mismatch.last + 1]:
-            word.end = min(word.end, word.start + UNHEARD_MAX_SECONDS, duration)
+            word.end = min(word.end, word.start + options.unheard_max_seconds, duration)
     return words
 
 
 # -- sound cues -------------------------------------------------------------------------------
 
 
-def _with_sounds(speech: list[Word], script_words: list[ScriptWord]) -> list[Word]:
+def _with_sounds(speech: list[Word], script_words: list[ScriptWord], options: AlignOptions) -> list[Word]:
     """Put each sound cue of the script between the spoken words around it."""
     result: list[Word] = []
     spoken = iter(speech)
@@ -517,7 +642,7 @@ def _with_sounds(speech: list[Word], script_words: list[ScriptWord]) -> list[Wor
         result.append(word)
         previous_end = word.end
     if pending:
-        result += _place_sounds(pending, previous_end, previous_end + 1.0 * len(pending))
+        result += _place_sounds(pending, previous_end, previous_end + options.trailing_sound_seconds * len(pending))
     return result
 
 

@@ -112,7 +112,8 @@ def load_model(name: str = DEFAULT_MODEL):
 
     location = resolve_model(name)
     try:
-        return WhisperModel(location, device="cpu", compute_type="int8")
+        threads = int(os.environ.get("CAPTIONKIT_THREADS") or 0)  # set by batch workers; 0: CTranslate2's default
+        return WhisperModel(location, device="cpu", compute_type="int8", cpu_threads=threads)
     except Exception as error:  # noqa: BLE001 - faster-whisper raises many types; all mean "cannot load"
         if location == name:
             raise ModelError(

@@ -32,9 +32,9 @@ from dataclasses import replace
 import numpy as np
 
 from ..model import Word, keep_in_order
+from ..text import ends_clause
 
 _HAS_CONTENT = re.compile(r"\w", re.UNICODE)
-_ENDS_CLAUSE = re.compile(r"[.,;:!?…。，、！？\-–—]['\"”’»)\]]*$")
 
 #: Energy frames.
 FRAME_SECONDS = 0.01
@@ -86,7 +86,7 @@ def refine_words(
         return [replace(word) for word in words]
     lagged = remove_lag(words, model)
     speech = speech_mask(audio, sample_rate)
-    snapped = snap_to_energy(remove_lag(words, model), speech)
+    snapped = snap_to_energy([replace(word) for word in lagged], speech)  # snapping moves its words in place
     if method == "best" and _is_english(language) and sphinx_available():
         return _ordered(sphinx_realign(lagged, snapped, audio, sample_rate, speech))
     return _ordered(snapped)
@@ -153,7 +153,7 @@ def snap_to_energy(words: list[Word], speech: np.ndarray) -> list[Word]:
             if boundary - centre > PAUSE_REACH_SECONDS + PUNCTUATION_BONUS_SECONDS:
                 break
             distance = boundary - centre if boundary >= centre else EARLY_PENALTY * (centre - boundary)
-            cost = distance - (PUNCTUATION_BONUS_SECONDS if _ENDS_CLAUSE.search(before.text) else 0.0)
+            cost = distance - (PUNCTUATION_BONUS_SECONDS if ends_clause(before.text) else 0.0)
             if cost < best_cost:
                 best, best_cost = k, cost
         if best is None:
@@ -181,7 +181,7 @@ def _off_pauses(words: list[Word], spoken: list[int], pauses: list[tuple[float, 
         previous_end = words[spoken[position - 1]].end if position > 0 else 0.0
         for begin, end in pauses:
             if begin <= word.start < end and word.end > begin:
-                if _ENDS_CLAUSE.search(word.text) and begin > previous_end and (following is None or following.start >= end - FRAME_SECONDS):
+                if ends_clause(word.text) and begin > previous_end and (following is None or following.start >= end - FRAME_SECONDS):
                     word.end = begin
                     word.start = max(previous_end, begin - _spoken_length(word.text))
                 elif word.end > end:

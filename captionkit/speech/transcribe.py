@@ -18,8 +18,9 @@ from ..errors import CaptionkitError
 from ..media import MODEL_SAMPLE_RATE, load_audio
 from ..model import Word
 from ..progress import progress_bar
-from .models import DEFAULT_MODEL, is_multilingual, load_model
+from .models import DEFAULT_MODEL, is_multilingual
 from .refine import refine_words
+from .whisper_adapter import adapter_for
 
 
 @dataclass(slots=True)
@@ -58,24 +59,17 @@ def transcribe(
     check_language(model, language)
     audio = audio_of(media)
     duration = len(audio) / MODEL_SAMPLE_RATE
-    whisper = load_model(model)
+    whisper = adapter_for(model)
     if duration == 0:
         return Transcription([], language or "en", 0.0)
-    segments, info = whisper.transcribe(
-        audio,
-        language=language.split("-")[0].lower() if language else None,
-        word_timestamps=True,
-        vad_filter=True,
-        beam_size=5,
-        condition_on_previous_text=False,
-    )
+    segments, detected = whisper.transcribe_words(audio, language.split("-")[0].lower() if language else None)
     words: list[Word] = []
     with progress_bar(total=round(duration, 1), label=progress_label, unit="s") as bar:
         for segment in segments:
-            for word in segment.words or []:
-                text = word.word.strip()
+            for word in segment.words:
+                text = word.text.strip()
                 if text:
-                    words.append(Word(text, float(word.start), float(word.end), float(word.probability)))
+                    words.append(Word(text, word.start, word.end, word.probability))
             bar.update_to(min(segment.end, duration))
-    refined = refine_words(words, audio, MODEL_SAMPLE_RATE, language=info.language, model=model)
-    return Transcription(refined, info.language, duration)
+    refined = refine_words(words, audio, MODEL_SAMPLE_RATE, language=detected, model=model)
+    return Transcription(refined, detected, duration)

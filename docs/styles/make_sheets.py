@@ -24,7 +24,7 @@ from captionkit.cues.segment import build_track  # noqa: E402
 from captionkit.media import run_ffmpeg  # noqa: E402
 from captionkit.model import Word  # noqa: E402
 from captionkit.render.preview import preview  # noqa: E402
-from captionkit.render.styles import fonts_dir, list_styles  # noqa: E402
+from captionkit.style import fonts_dir, list_styles  # noqa: E402
 
 SOURCE = REPO / "samples" / "presenter.mp4"
 VARIANTS = {  # name: (crop filter or None, tile width)

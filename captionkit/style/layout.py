@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..model import Cue, Track, Word, word_separator
+from ..text import ends_clause, ends_sentence
 
 #: A new chunk starts after a pause longer than this (seconds), when words are shown a few at a time.
 CHUNK_PAUSE = 0.35
 
-_BREAK_AFTER = (",", ".", "!", "?", ";", ":", "…", "—", "،", "؟")
 _DASHES = ("-", "–", "—")
 
 
@@ -119,7 +119,7 @@ def _phrases(words: list[Word]) -> list[list[Word]]:
         if current:
             previous = current[-1]
             if (
-                previous.text.endswith(_BREAK_AFTER)
+                ends_clause(previous.text)
                 or word.start - previous.end > CHUNK_PAUSE
                 or word.speaker != previous.speaker
             ):
@@ -270,9 +270,9 @@ def _inside_quotes(tokens: list[Token]) -> bool:
 
 def _cut_penalty(token: Token, weak: frozenset[str]) -> int:
     """The cost of ending a caption after ``token``: none after a sentence, most after ``the``, ``your``..."""
-    if token.text.endswith((".", "!", "?", "…", "؟")):
+    if ends_sentence(token.text):
         return 0
-    if token.text.endswith(_BREAK_AFTER):
+    if ends_clause(token.text):
         return 1
     return 6 if token.text.lower().strip("\"'") in weak else 3
 
@@ -316,7 +316,7 @@ def wrap_tokens(
         lines = [head, *rest]
         widths = [_width(line, separator) for line in lines]
         ending = head[-1].text
-        bias = -2 if ending.endswith(_BREAK_AFTER) else (4 if ending.lower().strip("\"'") in weak else 0)
+        bias = -2 if ends_clause(ending) else (4 if ending.lower().strip("\"'") in weak else 0)
         key = (max(widths) > max_chars, max(widths) + bias, len(lines), widths[0] > widths[-1])
         if best_key is None or key < best_key:
             best, best_key = lines, key

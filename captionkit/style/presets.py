@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import importlib.resources
 import math
 import re
 import tomllib
@@ -23,38 +22,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import CaptionkitError
+from .fonts import LINE_HEIGHT_EM, styles_dir
 
 Aspect = Literal["landscape", "portrait", "square"]
 ASPECTS: tuple[Aspect, ...] = ("landscape", "portrait", "square")
 
-#: Bundled fonts for scripts the main font lacks, and the scale that gives them the main font's em:
-#: libass sizes a font by its line height (win ascent + descent), 1.362 em for Noto Sans and Noto Sans
-#: Hebrew but 2.112 em for Noto Sans Arabic, whose letters would otherwise come out a third smaller.
-SCRIPT_FONTS = {"arabic": ("Noto Sans Arabic", 155), "hebrew": ("Noto Sans Hebrew", 100)}
-
-#: The bundled Noto Sans's line height in ems; an ASS font size is a line height, not an em.
-LINE_HEIGHT_EM = 1.362
-
 #: Average advance of a character, in ems, used to fit a line of ``max_chars`` in the safe width.
 _CHAR_WIDTH_EM = {"regular": 0.53, "bold": 0.57, "upper": 0.68}
-
-
-def styles_dir() -> Path:
-    """The folder of the style presets and the bundled fonts (installed package or checkout)."""
-    try:
-        folder = Path(str(importlib.resources.files("captionkit.styles")))
-    except ModuleNotFoundError:
-        import captionkit
-
-        folder = Path(captionkit.__file__).resolve().parent.parent / "styles"
-    if not folder.is_dir():
-        raise CaptionkitError(f"the style presets folder {folder} is missing; reinstall captionkit")
-    return folder
-
-
-def fonts_dir() -> Path:
-    """The bundled fonts (Noto Sans, Noto Sans Arabic, Noto Sans Hebrew; SIL OFL 1.1)."""
-    return styles_dir() / "fonts"
 
 
 # --------------------------------------------------------------------------- the style
@@ -381,13 +355,3 @@ def _per_aspect(value: float | dict[str, float], aspect: Aspect) -> float:
             return float(value[aspect])
         return float(value.get("landscape", next(iter(value.values()))))
     return float(value)
-
-
-def script_of(char: str) -> str | None:
-    """``arabic`` or ``hebrew`` for letters the Latin font lacks; ``None`` otherwise."""
-    code = ord(char)
-    if 0x0600 <= code <= 0x08FF or 0xFB50 <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF:
-        return "arabic"
-    if 0x0590 <= code <= 0x05FF or 0xFB1D <= code <= 0xFB4F:
-        return "hebrew"
-    return None

@@ -1,0 +1,207 @@
+"""Where tasks run: a local pool of worker processes, or a Dask distributed cluster.
+
+Both run :func:`captionkit.batch.tasks.run_task` on each task and hand every finished record back to the
+caller in the calling process, which alone writes the state file and the report. Tasks are handed out a
+few at a time (never more than there are workers, and never more of one job than its ``workers`` cap), so
+a batch stopped at any moment has started only what was running.
+"""
+
+from __future__ import annotations
+
+import os
+import queue as queue_module
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import CaptionkitError
+from .manifest import Task
+from .state import FAILED, TaskRecord, now
+from .tasks import THREADS_VARIABLE, ProgressSink, run_task, use_threads
+
+#: Memory one worker may need (speech model, decoded audio, ffmpeg), for the default worker count.
+WORKER_MEMORY = 1_500_000_000
+PROGRESS_TOPIC = "captionkit-batch-progress"
+POLL_SECONDS = 0.1
+
+OnFinished = Callable[[Task, TaskRecord], None]
+
+
+def machine_cpus() -> int:
+    """CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def default_workers(task_count: int) -> int:
+    """What this machine can carry: one worker per CPU, as many as memory allows, no more than the tasks."""
+    import psutil
+
+    by_memory = max(1, psutil.virtual_memory().available // WORKER_MEMORY)
+    return max(1, min(machine_cpus(), by_memory, task_count))
+
+
+def threads_per_worker(workers: int, cpus: int | None = None) -> int:
+    """ffmpeg and model threads for each of ``workers`` sharing ``cpus`` (this machine's by default)."""
+    return max(1, (cpus or machine_cpus()) // max(1, workers))
+
+
+@dataclass
+class _Slots:
+    """Which tasks may start now: at most ``workers`` at once, and at most a job's cap of one job."""
+
+    workers: int
+    job_workers: dict[int, int]
+
+    def next_ready(self, waiting: list[Task], running: Iterable[Task]) -> Task | None:
+        running = list(running)
+        if len(running) >= self.workers:
+            return None
+        for task in waiting:
+            cap = self.job_workers.get(task.job)
+            if cap is None or sum(other.job == task.job for other in running) < cap:
+                return task
+        return None
+
+
+def run_local(
+    tasks: list[Task], output: Path, *, workers: int, job_workers: dict[int, int],
+    on_finished: OnFinished, on_progress: ProgressSink | None = None,
+) -> None:
+    """Run ``tasks`` in ``workers`` local processes, each with its share of the machine's threads."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited threads or locks
+    messages = context.Queue()
+    threads = threads_per_worker(workers)
+    waiting, slots = list(tasks), _Slots(workers, job_workers)
+    while waiting:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_local_worker,
+                                 initargs=(threads, messages)) as pool:
+            running: dict[Any, Task] = {}
+            try:
+                while waiting or running:
+                    task = slots.next_ready(waiting, running.values())
+                    while task is not None:
+                        waiting.remove(task)
+                        running[pool.submit(_run_local_task, task, output, threads)] = task
+                        task = slots.next_ready(waiting, running.values())
+                    _drain(messages, on_progress)
+                    for future in [future for future in running if future.done()]:
+                        record = future.result()  # a dead worker raises here, with its task still running
+                        on_finished(running.pop(future), record)
+                    time.sleep(POLL_SECONDS)
+            except BrokenProcessPool as error:  # a worker died (killed, out of memory): those tasks failed
+                for task in running.values():
+                    on_finished(task, _lost(task, f"its worker process died ({error}); run the batch again"))
+    _drain(messages, on_progress)
+
+
+_local_messages: Any = None
+
+
+def _start_local_worker(threads: int, messages: Any) -> None:
+    """Set up a local worker process: its thread share, its progress queue, and death with its parent."""
+    global _local_messages
+    use_threads(threads)
+    _local_messages = messages
+    if sys.platform.startswith("linux"):  # a batch killed outright must not leave workers running
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _run_local_task(task: Task, output: Path, threads: int) -> TaskRecord:
+    def progress(key: str, stage: str, fraction: float) -> None:
+        _local_messages.put((key, stage, fraction))
+
+    return run_task(task, output, threads, progress)
+
+
+def _drain(messages: Any, on_progress: ProgressSink | None) -> None:
+    while True:
+        try:
+            message = messages.get_nowait()
+        except (queue_module.Empty, OSError, EOFError):
+            return
+        if on_progress is not None:
+            on_progress(*message)
+
+
+def run_dask(
+    tasks: list[Task], output: Path, *, workers: int, job_workers: dict[int, int], scheduler: str | None,
+    on_finished: OnFinished, on_progress: ProgressSink | None = None,
+) -> None:
+    """Run ``tasks`` on the Dask cluster at ``scheduler`` (``tcp://host:port``), or on a local cluster of
+    ``workers`` processes on 127.0.0.1 when no scheduler is given."""
+    import contextlib
+
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as error:
+        raise CaptionkitError("--executor dask needs the 'distributed' package: pip install distributed") from error
+    with contextlib.ExitStack() as stack:
+        if scheduler:
+            try:
+                client = stack.enter_context(Client(scheduler, timeout="20s"))
+            except (OSError, TimeoutError) as error:
+                raise CaptionkitError(f"no Dask scheduler answers at {scheduler} ({error}); start one with "
+                                      "`dask scheduler` or check the address") from error
+            slots_total = sum(client.nthreads().values()) or workers
+        else:
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address=None, silence_logs=40,
+            ))
+            client = stack.enter_context(Client(cluster))
+            slots_total = workers
+        threads = None if scheduler else threads_per_worker(workers)
+        if on_progress is not None:
+            client.subscribe_topic(PROGRESS_TOPIC, lambda event: on_progress(*event[1]))
+        waiting, slots = list(tasks), _Slots(slots_total, job_workers)
+        running: dict[Any, Task] = {}
+        while waiting or running:
+            task = slots.next_ready(waiting, running.values())
+            while task is not None:
+                waiting.remove(task)
+                future = client.submit(_run_dask_task, task, output, threads, key=f"captionkit-{task.key}-{time.time_ns()}",
+                                       pure=False, retries=0)
+                running[future] = task
+                task = slots.next_ready(waiting, running.values())
+            for future in [future for future in running if future.done()]:
+                task = running.pop(future)
+                try:
+                    record = future.result()
+                except Exception as error:  # noqa: BLE001 - a lost worker or an unpicklable result
+                    record = _lost(task, f"the Dask worker failed ({type(error).__name__}: {error})")
+                on_finished(task, record)
+            time.sleep(POLL_SECONDS)
+
+
+def _run_dask_task(task: Task, output: Path, threads: int | None) -> TaskRecord:
+    """``run_task`` on a Dask worker with ``threads`` threads; on a remote cluster (None), the worker's
+    ``CAPTIONKIT_THREADS`` if set, else its machine's CPUs divided among its task slots."""
+    from distributed import get_worker
+
+    worker = get_worker()
+    if threads is None:
+        threads = int(os.environ.get(THREADS_VARIABLE) or threads_per_worker(worker.state.nthreads))
+
+    def progress(key: str, stage: str, fraction: float) -> None:
+        worker.log_event(PROGRESS_TOPIC, (key, stage, fraction))
+
+    return run_task(task, output, threads, progress)
+
+
+def _lost(task: Task, message: str) -> TaskRecord:
+    moment = now()
+    return TaskRecord(key=task.key, fingerprint=task.fingerprint, status=FAILED, run=0, started=moment,
+                      finished=moment, seconds=0.0, error=message)

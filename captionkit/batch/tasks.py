@@ -1,0 +1,177 @@
+"""The one function every executor runs: one task (a job over one input), checked and summarised.
+
+:func:`run_task` runs the job (``caption``, ``localize`` or ``render``) into the task's own folder, then
+lints each caption file it wrote, grabs a poster frame per language for the report, and hashes every
+output. It never raises: a failure becomes a record with a one-line error, so one bad input cannot stop a
+batch. It runs the same in a local worker process and on a Dask worker.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import CaptionkitError
+from .manifest import REPORT_FILES, Task
+from .state import DONE, FAILED, NEEDS_INPUT, TaskRecord, file_hash, now, worker_name
+
+#: progress(task key, stage, fraction of the stage done)
+ProgressSink = Callable[[str, str, float], None]
+#: Width of poster frames in the report, in pixels (smaller videos keep their own width).
+POSTER_WIDTH = 320
+THREADS_VARIABLE = "CAPTIONKIT_THREADS"
+
+
+def use_threads(threads: int) -> None:
+    """Let this process's ffmpeg runs, speech model and numerical libraries use ``threads`` threads."""
+    for name in (THREADS_VARIABLE, "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(threads)
+
+
+def run_task(task: Task, output: Path, threads: int, progress: ProgressSink | None = None) -> TaskRecord:
+    """Run ``task`` (outputs in ``task.out_dir``) and describe what happened; never raises."""
+    use_threads(threads)
+    started, clock = now(), time.perf_counter()
+
+    def stage(name: str, fraction: float = 0.0) -> None:
+        if progress is not None:
+            progress(task.key, name, fraction)
+
+    status, error = DONE, None
+    rows: list[dict] = []
+    warnings: list[str] = []
+    try:
+        _remove_leftovers(task.out_dir)
+        rows, warnings = RUNNERS[task.kind](task, output, stage)
+    except CaptionkitError as problem:
+        status = NEEDS_INPUT if type(problem).__name__ == "TranslationsNeeded" else FAILED
+        error = str(problem)
+    except Exception as problem:  # noqa: BLE001 - one task's bug must not stop the batch; it is reported
+        where = traceback.extract_tb(problem.__traceback__)[-1]
+        error = f"{type(problem).__name__}: {problem} (at {Path(where.filename).name}:{where.lineno})"
+        status = FAILED
+    outputs = {
+        path.relative_to(output).as_posix(): file_hash(path) or ""
+        for path in sorted(task.out_dir.rglob("*")) if path.is_file() and not _is_temporary(path)
+    }
+    stage("finished", 1.0)
+    return TaskRecord(
+        key=task.key, fingerprint=task.fingerprint, status=status, run=0, started=started, finished=now(),
+        seconds=round(time.perf_counter() - clock, 3), worker=worker_name(), outputs=outputs,
+        rows=rows, error=" ".join(error.split()) if error else None, warnings=warnings,
+    )
+
+
+def _run_caption(task: Task, output: Path, stage) -> tuple[list[dict], list[str]]:
+    import warnings as warning_module
+
+    from ..jobs.caption import caption
+    from ..speech.models import DEFAULT_MODEL
+
+    settings = task.settings
+    stage("captioning")
+    with warning_module.catch_warnings():
+        warning_module.simplefilter("ignore")
+        result = caption(
+            task.input, task.out_dir, script=settings.script, burn=settings.burn, style=settings.style or "clean",
+            profile=settings.profile, model=settings.model or DEFAULT_MODEL, language=settings.language,
+            sdh=settings.sdh,
+        )
+    stage("checking", 0.5)
+    profile = settings.profile or _style_profile(settings.style or "clean")
+    row = _language_row(task, output, result.track.language, result.outputs["srt"], profile,
+                        result.outputs.get("video"))
+    return [row], list(result.warnings)
+
+
+def _run_localize(task: Task, output: Path, stage) -> tuple[list[dict], list[str]]:
+    from ..jobs.localize import LocalizeOptions, localize
+
+    settings = task.settings
+    options = LocalizeOptions(
+        translator=settings.translator, translations=settings.translations, glossary=settings.glossary,
+        burn=settings.burn, style=settings.style, profile=settings.profile, script=settings.script,
+        captions=settings.captions, model=settings.model, source_language=settings.language,
+    )
+    result = localize(task.input, list(settings.to), task.out_dir, options,
+                      progress=lambda name, fraction: stage(name, fraction))
+    stage("checking", 0.9)
+    stem = task.input.stem if task.input.is_file() else task.input.name
+    profile = settings.profile or _style_profile(settings.style or "clean")
+    rows = []
+    for language in settings.to:
+        burned = task.out_dir / f"{stem}.{language}.captioned.mp4"
+        rows.append(_language_row(task, output, language, task.out_dir / f"{stem}.{language}.srt", profile,
+                                  burned if burned.exists() else None))
+    return rows, list(getattr(result, "warnings", []))
+
+
+def _run_render(task: Task, output: Path, stage) -> tuple[list[dict], list[str]]:
+    raise CaptionkitError("render jobs need `captionkit render`, which this version of captionkit does not have yet; "
+                          "render the videos first and caption or localize them")
+
+
+RUNNERS = {"caption": _run_caption, "localize": _run_localize, "render": _run_render}
+
+
+def _style_profile(style: str) -> str:
+    from ..jobs.caption import profile_for_style
+
+    return profile_for_style(style)
+
+
+def _language_row(task: Task, output: Path, language: str, captions: Path, profile: str,
+                  burned: Path | None) -> dict:
+    """One report row: the caption file's lint result and a poster frame at a caption in the middle."""
+    from .. import formats
+    from ..lint import lint_file
+    from ..media import probe
+
+    picture = burned or task.input
+    info = probe(picture) if picture.is_file() else None
+    fps = float(info.fps) if info is not None and info.fps else None
+    report = lint_file(captions, profile, fps, language=language)
+    track = formats.load(captions, language=language)
+    row = {
+        "language": language,
+        "captions": captions.relative_to(output).as_posix(),
+        "cues": len(track.cues),
+        "lint": {"profile": report.profile.name, "passed": report.passed, "errors": len(report.errors),
+                 "unavoidable": len(report.unavoidable),
+                 "first": report.errors[0].message if report.errors else None},
+        "poster": None, "poster_text": "", "poster_time": None, "burned": burned is not None,
+    }
+    if info is not None and info.has_video and track.cues:
+        cue = track.cues[len(track.cues) // 2]
+        moment = (cue.start + cue.end) / 2
+        poster = output / REPORT_FILES / f"{task.key.replace('/', '__')}.{language}.jpg"
+        _grab_frame(picture, moment, poster)
+        row.update(poster=poster.relative_to(output).as_posix(), poster_text="\n".join(cue.lines),
+                   poster_time=round(moment, 3))
+    return row
+
+
+def _grab_frame(video: Path, seconds: float, poster: Path) -> None:
+    """A JPEG of the frame shown at ``seconds``, at most :data:`POSTER_WIDTH` wide."""
+    from ..files import atomic_output
+    from ..media import run_ffmpeg
+
+    with atomic_output(poster) as temporary:
+        run_ffmpeg(["-ss", f"{seconds:.3f}", "-i", str(video), "-frames:v", "1",
+                    "-vf", f"scale='min({POSTER_WIDTH},iw)':-2", "-q:v", "4", str(temporary)],
+                   what="grabbing a poster frame")
+
+
+def _is_temporary(path: Path) -> bool:
+    return path.name.startswith(".") and ".tmp-" in path.name
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Temporary files a killed earlier run left in ``folder`` (finished outputs are only ever renamed in)."""
+    if folder.is_dir():
+        for path in folder.rglob(".*.tmp-*"):
+            if path.is_file():
+                path.unlink()
