@@ -21,6 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import CaptionkitError, ExternalToolError, MediaError
+from .files import written_path
 
 #: The sample rate Whisper models expect.
 MODEL_SAMPLE_RATE = 16000
@@ -67,6 +68,7 @@ class MediaInfo:
 
 
 def _check_exists(path: Path) -> None:
+    path = written_path(path)
     if not path.exists():
         raise MediaError(f"{path}: no such file; check the path")
     if path.is_dir():
@@ -176,8 +178,9 @@ def language_name(code: str | None) -> str | None:
 
 def ffmpeg_path(path: str | os.PathLike) -> str:
     """``path`` as ffmpeg (and PyAV) must be given it: an absolute ``file:`` URL, so a name with a colon
-    (``a:b.mp4``) is not read as a protocol and one starting with ``-`` is not read as an option."""
-    return "file:" + os.path.abspath(os.fspath(path))
+    (``a:b.mp4``) is not read as a protocol and one starting with ``-`` is not read as an option. An
+    output written earlier in this run and not yet committed is read from its staged file."""
+    return "file:" + os.path.abspath(os.fspath(written_path(path)))
 
 
 def open_media(path: str | os.PathLike, mode: str = "r", **options):

@@ -152,3 +152,19 @@ def test_files_in_a_work_folder_are_not_held_back_by_the_set(tmp_path):
         write_text_atomic(tmp_path / "final.srt", "y")
         assert not (tmp_path / "final.srt").exists()
     assert (tmp_path / "final.srt").read_text() == "y"
+
+
+def test_an_output_of_this_run_can_be_read_back_before_the_commit(tmp_path):
+    """Later stages that read what an earlier stage wrote (a caption file muxed, a video probed) see it."""
+    from captionkit import formats
+    from captionkit.engines import synthetic
+    from captionkit.media import probe
+    from captionkit.model import Cue, Track
+
+    with OutputSet():
+        formats.save(Track([Cue(0.0, 1.0, ["Hello."])]), tmp_path / "made.srt")
+        synthetic.make_video(tmp_path / "made.mp4", 0.5, size=(64, 36))
+        assert not (tmp_path / "made.srt").exists()
+        assert formats.load(tmp_path / "made.srt").cues[0].text == "Hello."
+        assert probe(tmp_path / "made.mp4").has_video
+    assert (tmp_path / "made.srt").exists() and (tmp_path / "made.mp4").exists()

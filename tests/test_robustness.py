@@ -245,9 +245,11 @@ def test_mux_reads_captions_as_every_command_does(work):
                                     "00:00:00,700 --> 00:00:00,900\nSecond.\n")
     result = run_main("mux", "clip.mp4", "plain.srt", "-o", "out.mkv", cwd=work)
     assert result.returncode == 0, result.stderr
-    from captionkit.render.mux import _subtitle_codecs
+    from captionkit import formats
+    from captionkit.media import run_ffmpeg
 
-    assert _subtitle_codecs(work / "out.mkv") == ["subrip"]
+    run_ffmpeg(["-i", work / "out.mkv", "-map", "0:s:0", work / "back.srt"])
+    assert [cue.text for cue in formats.load(work / "back.srt").cues] == ["Hello there.", "Second."]
     (work / "empty.srt").write_text("")
     assert_one_line_error(run_main("mux", "clip.mp4", "empty.srt", "-o", "e.mp4", cwd=work),
                           "empty.srt: has no captions")

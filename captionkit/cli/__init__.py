@@ -4,6 +4,8 @@ Each module here defines ``COMMAND`` (its name), ``HELP`` (one line) and
 ``add_arguments(parser)`` and ``run(args) -> int``. The modules are found
 automatically, so adding a subcommand is adding a file. Modules whose name
 starts with ``_`` are helpers (``_options``: the shared option validators).
+A command whose outputs must stand as soon as they are written (a resumable
+batch's state file) sets ``COMMIT_AT_END = False``.
 
 :func:`main` is the one error boundary: every command runs inside it, in one
 :class:`~captionkit.files.OutputSet` (a failed run leaves no new outputs), its
@@ -15,6 +17,7 @@ is one ``captionkit: error:`` line, and anything unexpected is one line too
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
@@ -54,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         module.add_arguments(sub)
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                          help="show the full traceback of an unexpected error")
-        sub.set_defaults(run=module.run)
+        sub.set_defaults(run=module.run, commit_at_end=getattr(module, "COMMIT_AT_END", True))
     return parser
 
 
@@ -103,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.filterwarnings("always", category=CaptionkitWarning)
             warnings.filterwarnings("always", module=r"captionkit(\.|$)")
             warnings.showwarning = _show_warning
-            with OutputSet():
+            with OutputSet() if args.commit_at_end else contextlib.nullcontext():
                 try:
                     return int(args.run(args) or 0)
                 except BrokenPipeError:  # the reader of our output went away (`| head`): the outputs stand

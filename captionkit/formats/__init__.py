@@ -25,6 +25,7 @@ from pathlib import Path
 from types import ModuleType
 
 from ..errors import CaptionkitError
+from ..files import written_path
 from ..model import Track
 
 
@@ -105,7 +106,7 @@ def load(path: str | os.PathLike, language: str | None = None) -> Track:
 def read_caption_bytes(path: str | os.PathLike) -> bytes:
     """The bytes of a caption file, or a one-line error when it is missing or unreadable."""
     try:
-        return Path(path).read_bytes()
+        return written_path(path).read_bytes()
     except FileNotFoundError:
         raise CaptionkitError(f"caption file {os.fspath(path)!r} does not exist") from None
     except IsADirectoryError:
