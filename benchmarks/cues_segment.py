@@ -42,7 +42,7 @@ from captionkit.cues.segment import Group, build_track, span_of  # noqa: E402
 from captionkit.cues.timing import TimingRules, frame_time, time_cues  # noqa: E402
 from captionkit.engines import piper_tts  # noqa: E402
 from captionkit.formats.jsonfile import read_words, write_words  # noqa: E402
-from captionkit.lint import lint_track  # noqa: E402
+from captionkit.cues.lint import lint_track  # noqa: E402
 from captionkit.model import Cue, Track, Word  # noqa: E402
 from captionkit.text import ends_sentence  # noqa: E402
 

@@ -27,7 +27,7 @@ _API = {
     "align_script": "speech.align",
     "build_track": "cues.segment",
     "load": "formats", "save": "formats",
-    "lint_track": "lint", "lint_file": "lint",
+    "lint_track": "cues.lint", "lint_file": "cues.lint",
     "load_style": "style", "list_styles": "style",
     "burn": "render.burn",
     "mux": "render.mux",

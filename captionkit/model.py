@@ -14,6 +14,8 @@ WordKind = Literal["speech", "sound"]
 
 #: Languages written without spaces between words.
 UNSPACED_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "km", "my", "yue"})
+#: Languages written right to left.
+RIGHT_TO_LEFT_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"})
 
 
 @dataclass(slots=True)

@@ -8,10 +8,10 @@ Formats (chosen by ``format=`` or guessed from the text):
   not spoken words. Any other parenthesised text is spoken: ``(or two, if you
   have a dark version)`` is aligned and captioned, parentheses included.
 - **plain text**: one speaker; sounds and asides as in Dia.
-- **SRT / WebVTT**: the cue texts in order (their times are ignored: the text is
-  re-timed against the audio); ``<v Name>`` voice tags give speakers;
-  ``[music]``/``(door slams)`` are sounds, as subtitles for the deaf write them;
-  markup tags are dropped.
+- **SRT / WebVTT / ASS**: the cue texts in time order, read by :mod:`captionkit.formats` as every
+  command reads them (their times are ignored: the text is re-timed against the audio); ``<v Name>``
+  voices and ASS actor names give speakers; ``[music]``/``(door slams)`` are sounds, as subtitles for
+  the deaf write them; markup is dropped.
 
 Every spoken token keeps its text exactly as written (punctuation, numbers,
 ellipses, quotes, hyphenation, any script), so the captions say what the
@@ -26,18 +26,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from . import formats
 from .errors import CaptionkitError
 from .model import WordKind, distinct_speakers
-from .text import ends_sentence
+from .text import ends_sentence, strip_inline_tags
 
-ScriptFormat = Literal["dia", "text", "srt", "vtt"]
+ScriptFormat = Literal["dia", "text", "srt", "vtt", "ass"]
 
 _DIA_TAG = re.compile(r"\[(S\d+)\]", re.IGNORECASE)
 _SOUND_CUE = re.compile(r"\(([^()]{1,60})\)|\[([^\[\]]{1,60})\]")
 _SRT_TIMING = re.compile(r"^\s*(\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}\s*-->\s*(\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}")
-_VOICE_TAG = re.compile(r"<v(?:\.[^ >]*)?\s+([^>]+)>", re.IGNORECASE)
-_MARKUP = re.compile(r"</?[^>]+>|\{\\[^}]*\}")
-_SCRIPT_SUFFIXES = (".txt", ".srt", ".vtt", ".md", ".text")
+_SCRIPT_SUFFIXES = (".txt", ".md", ".text", *formats.EXTENSIONS)
 
 #: The non-verbal tags Dia itself performs; any other parenthesised text in a Dia or plain script is spoken.
 DIA_NON_VERBAL = frozenset({
@@ -94,11 +93,11 @@ def read_script(
     """
     text, suffix = _script_text(source)
     chosen = format or _guess_format(text, suffix)
-    if chosen in ("srt", "vtt"):
-        segments = _subtitle_segments(text)
+    if chosen in ("srt", "vtt", "ass"):
+        segments = _subtitle_segments(text, chosen, source if suffix else "the script")
     else:
         segments = _dia_segments(text) if chosen == "dia" else [(None, text)]
-    script = _tokenize(segments, default_speaker=speaker, subtitles=chosen in ("srt", "vtt"))
+    script = _tokenize(segments, default_speaker=speaker, subtitles=chosen in ("srt", "vtt", "ass"))
     script.format = chosen
     if not script.spoken:
         raise CaptionkitError("the script has no words to align; check that it is the right file and not empty")
@@ -119,9 +118,11 @@ def _script_text(source: str | Path) -> tuple[str, str]:
     if path.is_dir():
         raise CaptionkitError(f"{path}: is a folder; give a script file (.txt, .srt or .vtt)")
     try:
-        return path.read_text(encoding="utf-8-sig"), path.suffix.lower()
-    except UnicodeDecodeError as error:
-        raise CaptionkitError(f"{path}: is not UTF-8 text; save the script as UTF-8") from error
+        decoded = formats.decode(path.read_bytes())
+    except OSError as error:
+        raise CaptionkitError(f"{path}: cannot be read ({error.strerror}); check the script file") from None
+    formats.warn_if_not_utf8(decoded, path)
+    return decoded.text, path.suffix.lower()
 
 
 def _is_file(path: Path) -> bool:
@@ -132,11 +133,13 @@ def _is_file(path: Path) -> bool:
 
 
 def _guess_format(text: str, suffix: str) -> ScriptFormat:
-    if suffix in (".srt", ".vtt"):
-        return suffix[1:]  # type: ignore[return-value]
+    if suffix in (".srt", ".vtt", ".ass", ".ssa"):
+        return "ass" if suffix == ".ssa" else suffix[1:]  # type: ignore[return-value]
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("WEBVTT"):
         return "vtt"
+    if stripped.startswith("[Script Info]"):
+        return "ass"
     if any(_SRT_TIMING.match(line) for line in stripped.splitlines()[:5]):
         return "srt"
     if _DIA_TAG.search(text):
@@ -155,20 +158,15 @@ def _dia_segments(text: str) -> list[tuple[str | None, str]]:
     return segments
 
 
-def _subtitle_segments(text: str) -> list[tuple[str | None, str]]:
-    """The text of each SRT/VTT cue, in order, with its ``<v>`` speaker if any."""
+def _subtitle_segments(text: str, kind: ScriptFormat, source: str | Path) -> list[tuple[str | None, str]]:
+    """The text of each caption line, in time order, with its cue's speaker if any."""
+    track = formats.in_time_order(formats.parse(text, kind), source)
     segments: list[tuple[str | None, str]] = []
-    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
-    for block in blocks:
-        lines = block.strip("\n").split("\n")
-        timing = next((i for i, line in enumerate(lines) if _SRT_TIMING.match(line)), None)
-        if timing is None:
-            continue  # header, NOTE, STYLE or REGION block
-        for line in lines[timing + 1 :]:
-            voice = _VOICE_TAG.search(line)
-            body = _DIALOGUE_DASH.sub("", _MARKUP.sub("", line))
+    for cue in track.cues:
+        for line in cue.lines:
+            body = _DIALOGUE_DASH.sub("", strip_inline_tags(line))
             if body.strip():
-                segments.append((voice.group(1).strip() if voice else None, body))
+                segments.append((cue.speaker, body))
     return segments
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from align_helpers import speak_to_wav
 from captionkit.engines import synthetic
-from tests.helpers import PANGRAM_TEXT
+from helpers import PANGRAM_TEXT
 
 os.environ.setdefault("CAPTIONKIT_PROGRESS", "off")
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from batch_helpers import LINES, browser, folder_hashes, make_clips, report_rows
 
-from tests.helpers import REPO, run_cli
+from helpers import REPO, run_cli
 
 CAPTION_FILES = (".srt", ".vtt", ".ass")
 DONE_GREEN = (0x1A, 0x7F, 0x37)

@@ -10,7 +10,7 @@ import pytest
 from captionkit.batch.manifest import ManifestError, load_manifest
 from captionkit.batch.state import BatchState
 from captionkit.cli import main
-from tests.helpers import assert_one_line_error, run_cli
+from helpers import assert_one_line_error, run_cli
 
 
 @pytest.fixture

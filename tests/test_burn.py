@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from captionkit.engines.synthetic import make_video
-from captionkit.formats.ass import write_ass
+from captionkit.formats import ass
 from captionkit.media import ffmpeg_exe, probe
 from captionkit.model import Cue, Track
 from captionkit.render.burn import (
@@ -116,7 +116,7 @@ def test_paths_with_spaces_quotes_commas_colons_and_non_ascii_burn(black_video, 
     folder.mkdir()
     video = folder / "clip 'one', [take: 2] ü.mp4"
     video.write_bytes(black_video.read_bytes())
-    subs = write_ass(Track([Cue(0.5, 1.5, ["Odd paths"])]), folder / "subs, 'x' [1]: é;.ass", size=(320, 180), fps=FPS)
+    subs = ass.write(Track([Cue(0.5, 1.5, ["Odd paths"])]), folder / "subs, 'x' [1]: é;.ass", size=(320, 180), fps=FPS)
     fonts = folder / "fonts: 'mine', [1]"
     fonts.mkdir()
     for font in fonts_dir().glob("NotoSans-*.ttf"):
@@ -145,7 +145,7 @@ def test_filter_arguments_are_escaped_for_both_parser_levels():
 
 def test_every_script_is_drawn_with_the_bundled_fonts_only(black_video, tmp_path):
     text = ["Hello Ελληνικά Русский", "مرحبا بكم שלום עולם"]
-    subs = write_ass(Track([Cue(0.0, 1.0, text)]), tmp_path / "scripts.ass", size=(320, 180), fps=FPS)
+    subs = ass.write(Track([Cue(0.0, 1.0, text)]), tmp_path / "scripts.ass", size=(320, 180), fps=FPS)
     completed = subprocess.run(
         [ffmpeg_exe(), "-v", "verbose", "-y", "-t", "0.5",
          *burn_arguments(black_video, subs, fonts_dir(), tmp_path / "o.mp4", video_colour(black_video),
@@ -162,7 +162,7 @@ def test_every_script_is_drawn_with_the_bundled_fonts_only(black_video, tmp_path
 
 @pytest.mark.slow
 def test_bad_inputs_are_one_line_errors(black_video, tmp_path):
-    subs = write_ass(Track([Cue(0.5, 1.5, ["x"])]), tmp_path / "s.ass", size=(320, 180))
+    subs = ass.write(Track([Cue(0.5, 1.5, ["x"])]), tmp_path / "s.ass", size=(320, 180))
     assert_one_line_error(run_cli("burn", tmp_path / "missing.mp4", subs, "-o", tmp_path / "o.mp4"), "no such file")
     assert_one_line_error(run_cli("burn", black_video, tmp_path / "missing.srt", "-o", tmp_path / "o.mp4"))
     assert_one_line_error(run_cli("burn", black_video, subs, "-o", tmp_path / "o.mp4", "--crf", "80"), "--crf")
@@ -262,7 +262,7 @@ def test_a_user_style_brings_its_own_font(black_video, tmp_path):
     style_file = tmp_path / "brand.toml"
     style_file.write_text('extends = "clean"\nfonts_dir = "brand fonts"\n[font]\nfamily = "DejaVu Sans"\n')
     style = load_style(style_file)
-    subs = write_ass(Track([Cue(0.0, 1.0, ["Brand font"])]), tmp_path / "brand.ass", size=(320, 180), style=style)
+    subs = ass.write(Track([Cue(0.0, 1.0, ["Brand font"])]), tmp_path / "brand.ass", size=(320, 180), style=style)
     completed = subprocess.run(
         [ffmpeg_exe(), "-v", "verbose", "-y", "-t", "0.2",
          *burn_arguments(black_video, subs, fonts_folder(tmp_path, style.fonts_dir), tmp_path / "o.mp4",

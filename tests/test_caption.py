@@ -9,9 +9,9 @@ import pytest
 
 from captionkit import formats
 from captionkit.engines import synthetic
-from captionkit.lint import lint_track
+from captionkit.cues.lint import lint_track
 from captionkit.media import probe, run_ffmpeg
-from tests.helpers import PANGRAM_TEXT, REPO, assert_one_line_error, run_cli, word_error_rate
+from helpers import PANGRAM_TEXT, REPO, assert_one_line_error, run_cli, word_error_rate
 
 SAMPLES = REPO / "samples"
 

@@ -16,9 +16,9 @@ from captionkit.cues.profiles import available_profiles, load_profile
 from captionkit.cues.segment import build_track
 from captionkit.formats import srt, vtt
 from captionkit.cues.timing import TIME_TOLERANCE
-from captionkit.lint import lint_track
+from captionkit.cues.lint import lint_track
 from captionkit.model import Word
-from tests.cues_helpers import shared_sentences
+from cues_helpers import shared_sentences
 
 ENGLISH = [
     "the", "a", "house", "and", "but", "in", "on", "John", "Smith", "I", "will", "not", "go",
@@ -76,7 +76,7 @@ def check_track(words, track, profile, fps, language):
     overlong = {number for number, cue in enumerate(track.cues, 1) if len(cue.words) == 1
                 and max(rules.line_length(line) for line in cue.lines) > rules.max_chars_per_line}
     for module in (srt, vtt):
-        reread = module.parse(module.dumps(track), language)
+        reread = module.parse(module.dump(track), language)
         errors = [v for v in lint_track(reread, profile, fps) if v.severity == "error" and v.cue not in overlong]
         assert errors == [], module.__name__
 

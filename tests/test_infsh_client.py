@@ -200,6 +200,33 @@ def test_the_cli_backend_submits_polls_and_reports_like_the_sdk(infsh_cli, tmp_p
         connect("cli").submit("test/echo", {"text": "x"})
 
 
+@pytest.mark.parametrize("task, status, output", [
+    ({"id": "t", "status": 10, "output": {"video": "https://x/v.mp4"}}, "completed", {"video": "https://x/v.mp4"}),
+    ({"id": "t", "status": "completed", "output": {"video": {"uri": "https://x/v.mp4"}}}, "completed",
+     {"video": {"uri": "https://x/v.mp4"}}),
+    ({"id": "t", "status": 7, "status_text": "running", "output": None}, "running", None),
+    ({"id": "t", "status": 2}, "queued", None),
+    ({"id": "t", "status": "11", "error": "boom"}, "failed", None),
+    ({"id": "t", "status": 12}, "cancelled", None),
+])
+def test_task_shapes_from_the_sdk_and_the_cli_are_read_alike(task, status, output):
+    from captionkit.infsh.client import file_url, task_state
+
+    state = task_state(task, "a/b")
+    assert (state.id, state.app, state.status, state.output) == ("t", "a/b", status, output)
+    if output:
+        assert file_url(output["video"]) == "https://x/v.mp4"
+
+
+def test_a_rejected_task_says_why():
+    from captionkit.infsh.client import raise_unless_completed, task_state
+
+    state = task_state({"id": "t", "status": 13, "error": "insufficient balance"}, "a/b")
+    with pytest.raises(TaskFailedError, match=r"a/b failed on inference.sh \(task t\): rejected \(no balance or "
+                                              r"payment method\): insufficient balance"):
+        raise_unless_completed(state)
+
+
 # --------------------------------------------------------------------------- run_tasks and the journal
 
 
@@ -280,6 +307,15 @@ def test_a_torn_journal_line_from_a_killed_run_is_skipped(service, tmp_path):
     assert list(journal.entries()) == [("piece-00", requests_for(1)[0].input_hash())]
     run_tasks(client_for(service), requests_for(1), journal, poll_interval=0.05)
     assert service.submissions["test/echo"] == 1
+
+
+def test_a_second_run_on_the_same_journal_at_the_same_time_is_refused(service, tmp_path):
+    journal = TaskJournal(tmp_path / "journal.jsonl")
+    with journal.locked():
+        with pytest.raises(InfshError, match=r"another captionkit run is using .*journal.jsonl; wait for it"):
+            run_tasks(client_for(service), requests_for(1), journal, poll_interval=0.05)
+    assert service.submissions["test/echo"] == 0
+    assert run_tasks(client_for(service), requests_for(1), journal, poll_interval=0.05)["piece-00"].done
 
 
 RUNNER = """

@@ -6,16 +6,16 @@ import json
 
 import pytest
 
-from captionkit.lint import KINDS, lint_file, lint_track
+from captionkit.cues.lint import KINDS, lint_file, lint_track
 from captionkit.formats import srt
 from captionkit.model import Cue, Track
-from tests.helpers import run_cli
+from helpers import run_cli
 
 GOOD = [(1.00, 3.00, ["Hello there."]), (4.00, 6.00, ["How about you?"]), (7.00, 9.00, ["Fine, thanks."])]
 
 
 def srt_text(cues) -> str:
-    return srt.dumps(Track([Cue(start, end, lines) for start, end, lines in cues]))
+    return srt.dump(Track([Cue(start, end, lines) for start, end, lines in cues]))
 
 
 def with_cue(index: int, start: float, end: float, lines: list[str], cues=GOOD) -> list:

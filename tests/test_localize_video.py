@@ -58,7 +58,7 @@ def test_every_language_gets_srt_vtt_ass_from_its_hand_translation(localized, ta
             assert result.languages[code].lint_errors == 0
     japanese = load(out / "talking.ja.srt", "ja")
     assert all(line[0] not in NO_LINE_START for cue in japanese.cues for line in cue.lines)
-    from captionkit.lint import lint_track
+    from captionkit.cues.lint import lint_track
 
     kinds = {v.kind for v in lint_track(japanese, "netflix", 30) if v.severity == "error"}
     assert kinds <= {"reading-speed"}, "at 4 CPS only the last cue, cut at the end of the media, reads too fast"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from captionkit.engines.synthetic import make_video
-from captionkit.formats.ass import write_ass
+from captionkit.formats import ass
 from captionkit.media import ffmpeg_exe
 from captionkit.model import Cue, Track, Word
 from captionkit.render.mux import SubtitleInput, language_from_filename, language_tag, mux
@@ -26,7 +26,7 @@ def material(tmp_path_factory):
     spanish = folder / "talk.es.srt"
     spanish.write_text(SPANISH_SRT, encoding="utf-8")
     track = Track([Cue(0.5, 1.5, ["Hello there"]), Cue(2.0, 2.8, ["Second"])])
-    styled = write_ass(track, folder / "talk styled.ass", size=(320, 180), style="boxed", fps=25)
+    styled = ass.write(track, folder / "talk styled.ass", size=(320, 180), style="boxed", fps=25)
     return folder, video, spanish, styled
 
 

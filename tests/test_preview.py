@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from captionkit.engines.synthetic import make_video
-from captionkit.formats.ass import write_ass
+from captionkit.formats import ass
 from captionkit.model import Cue, Track
 from captionkit.render.preview import COLUMNS, TILE_WIDTH, preview, sample_times
 from helpers import assert_one_line_error, run_cli
@@ -71,7 +71,7 @@ def test_many_cues_are_sampled_evenly_at_their_middle_frames():
 
 
 def test_an_ass_file_is_previewed_as_it_is_and_bad_input_is_a_clear_error(black_video, tmp_path):
-    subs = write_ass(Track([Cue(0.5, 1.5, ["From an ASS file"])]), tmp_path / "made elsewhere.ass",
+    subs = ass.write(Track([Cue(0.5, 1.5, ["From an ASS file"])]), tmp_path / "made elsewhere.ass",
                      size=(320, 180), style="lower-third", fps=25)
     result = run_cli("preview", black_video, subs, "-o", tmp_path / "sheet.png")
     assert result.returncode == 0, result.stderr
@@ -79,5 +79,5 @@ def test_an_ass_file_is_previewed_as_it_is_and_bad_input_is_a_clear_error(black_
     lit = np.nonzero((tile.max(axis=2) > 100).any(axis=0))[0]
     assert lit.min() < tile.shape[1] * 0.2, "lower-third is left aligned"
     assert_one_line_error(run_cli("preview", black_video, subs, "-o", tmp_path / "sheet.jpg"), ".png")
-    late = write_ass(Track([Cue(50.0, 51.0, ["after the end"])]), tmp_path / "late.ass", size=(320, 180))
+    late = ass.write(Track([Cue(50.0, 51.0, ["after the end"])]), tmp_path / "late.ass", size=(320, 180))
     assert_one_line_error(run_cli("preview", black_video, late, "-o", tmp_path / "late.png"), "nothing to preview")

@@ -13,11 +13,11 @@ from captionkit.engines import piper_tts
 from captionkit.errors import CaptionkitError
 from captionkit.formats import save
 from captionkit.formats.jsonfile import read_words
-from captionkit.lint import lint_file, lint_track
+from captionkit.cues.lint import lint_file, lint_track
 from captionkit.model import Word
 from captionkit.text import ends_clause
 
-from tests.cues_helpers import shared_sentences
+from cues_helpers import shared_sentences
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 #: Words a clause can open with: a cue may break before them.

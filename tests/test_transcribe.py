@@ -7,7 +7,7 @@ import pytest
 from captionkit.engines import synthetic
 from captionkit.errors import CaptionkitError
 from captionkit.speech.transcribe import transcribe
-from tests.helpers import PANGRAM_TEXT, word_error_rate
+from helpers import PANGRAM_TEXT, word_error_rate
 
 
 def test_piper_speech_is_transcribed_back(spoken_sample):

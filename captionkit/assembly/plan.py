@@ -495,14 +495,21 @@ def plan_tracks(plan: Plan) -> tuple[Track, list[Track]]:
     stitched video, so no cue may straddle one: its text would show before
     or after its words are said) and then joined into the master track.
     """
+    from ..cues.profiles import load_profile
     from ..cues.segment import build_track
 
+    gap = load_profile(plan.profile, plan.language).min_gap_frames / plan.fps
     cues: list[Cue] = []
-    for piece in plan.pieces:
+    for index, piece in enumerate(plan.pieces):
         track = build_track(
             piece.words, profile=plan.profile, language=plan.language, fps=float(plan.fps),
             shot_changes=[piece.start, piece.end],
         )
+        # a cue held on for its minimum duration or reading speed still leaves the profile's gap before the
+        # next clip, whose first cue may start right on the cut
+        last_end = piece.end - float(gap) if index < len(plan.pieces) - 1 else piece.end
+        for cue in track.cues:
+            cue.end = max(cue.start, min(cue.end, last_end))
         cues += track.cues
     master = Track(cues, plan.language)
     return master, split_track(master, plan)

@@ -127,7 +127,7 @@ def _language_row(task: Task, output: Path, language: str, captions: Path, profi
                   burned: Path | None) -> dict:
     """One report row: the caption file's lint result and a poster frame at a caption in the middle."""
     from .. import formats
-    from ..lint import lint_file
+    from ..cues.lint import lint_file
     from ..media import probe
 
     picture = burned or task.input

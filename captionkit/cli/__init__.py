@@ -91,6 +91,14 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     warn(str(message))
 
 
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def ours(caught: warnings.WarningMessage) -> bool:
+    """Whether a recorded warning is captionkit's own (its category, or raised in its code), not a library's."""
+    return issubclass(caught.category, CaptionkitWarning) or os.path.abspath(caught.filename).startswith(_PACKAGE)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import warnings as warning_module
 from pathlib import Path
 
 COMMAND = "burn"
@@ -42,8 +43,9 @@ def parse_speaker_names(text: str | None) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     from .. import formats
+    from ..cues.segment import build_track
     from ..files import guard_outputs
-    from . import print_json, report_warnings
+    from . import ours, print_json, report_warnings
 
     guard_outputs([args.video, args.subs], [("-o", args.output)])
     names = parse_speaker_names(args.speaker_names)
@@ -52,16 +54,19 @@ def run(args: argparse.Namespace) -> int:
     if args.engine == "infsh":
         from ..infsh.caption_videos import caption_video
 
-        result = caption_video(args.video, formats.load(args.subs), args.output, style=style)
+        result = caption_video(args.video, formats.load(args.subs, segment=build_track), args.output, style=style)
         warnings = result.warnings
         output = result.path
     else:
         from ..render.burn import burn
 
         burn_as_is = formats.format_of(args.subs).styled and args.style is None
-        captions = args.subs if burn_as_is else formats.load(args.subs)
-        output = burn(args.video, captions, args.output, style=style, crf=args.crf, preset=args.preset,
-                      speaker_names=names)
+        captions = args.subs if burn_as_is else formats.load(args.subs, segment=build_track)
+        with warning_module.catch_warnings(record=True) as caught:
+            warning_module.simplefilter("always")
+            output = burn(args.video, captions, args.output, style=style, crf=args.crf, preset=args.preset,
+                          speaker_names=names)
+        warnings = [str(item.message) for item in caught if ours(item)]
     report_warnings(warnings)
     if args.json:
         print_json({"output": str(output), "engine": args.engine, "style": style, "warnings": warnings})

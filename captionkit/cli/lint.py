@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import CaptionkitError
-    from ..lint import lint_file
+    from ..cues.lint import lint_file
     from . import print_json
 
     try:

@@ -26,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import formats
+    from ..cues.segment import build_track
     from ..errors import CaptionkitError
     from ..files import guard_outputs
     from ..render.preview import preview
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output.suffix.lower() != ".png":
         raise CaptionkitError(f"{args.output}: the contact sheet is a PNG; name the output .png")
     guard_outputs([args.video, args.subs], [("-o", args.output)])
-    captions = args.subs if formats.format_of(args.subs).styled and args.style is None else formats.load(args.subs)
+    captions = args.subs if formats.format_of(args.subs).styled and args.style is None else formats.load(args.subs, segment=build_track)
     output = preview(args.video, captions, args.output, style=args.style or "clean", max_frames=args.frames,
                      columns=args.columns, tile_width=args.tile_width,
                      speaker_names=parse_speaker_names(args.speaker_names))

@@ -1,1 +1,1 @@
-"""From timed words to caption cues: reading-rule profiles, segmentation, line breaking, timing."""
+"""From timed words to caption cues: reading-rule profiles, segmentation, line breaking, timing, and lint."""

@@ -19,6 +19,8 @@ from __future__ import annotations
 import functools
 import unicodedata
 
+from ..model import RIGHT_TO_LEFT_LANGUAGES
+
 #: Characters that may not start a line (closing brackets and punctuation, small kana, marks).
 NO_LINE_START = frozenset(
     ")]}\u3009\u300b\u300d\u300f\u3011\u3015\u3017\u3019\u301f\uff09\uff3d\uff5d\uff60\u00bb\u201d\u2019"
@@ -32,12 +34,11 @@ NO_LINE_START = frozenset(
 #: Characters that may not end a line (opening brackets and quotes).
 NO_LINE_END = frozenset("([{\u3008\u300a\u300c\u300e\u3010\u3014\u3016\u3018\u301d\uff08\uff3b\uff5b\uff5f\u00ab\u201c\u2018")
 
-RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"})
 RLM, RLE, PDF = "\u200f", "\u202b", "\u202c"
 
 
 def is_right_to_left(language: str | None) -> bool:
-    return _base(language) in RIGHT_TO_LEFT
+    return _base(language) in RIGHT_TO_LEFT_LANGUAGES
 
 
 def unspaced_tokens(text: str, language: str = "ja", max_length: float = 16) -> list[str]:

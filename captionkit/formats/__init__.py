@@ -1,32 +1,35 @@
-"""Caption file formats, one module each; :func:`load` and :func:`save` choose by extension.
+"""Caption file formats, one module each, behind one registry of extensions (:data:`FORMATS`).
 
 =========  ===================  ==========================================
 Extension  Module               Notes
 =========  ===================  ==========================================
-``.srt``   :mod:`.srt`          SubRip via pysrt; text and times round-trip exactly
+``.srt``   :mod:`.srt`          SubRip; read as players read it
 ``.vtt``   :mod:`.vtt`          WebVTT; speakers as ``<v Name>`` voice spans
-``.json``  :mod:`.jsonfile`     words and cues (the ``--words`` shape plus cues)
-``.ass``   :mod:`.ass`          Advanced SubStation (pysubs2), karaoke tags
+``.ass``   :mod:`.ass`          Advanced SubStation (pysubs2), styled, karaoke tags
 ``.ssa``   :mod:`.ass`
+``.json``  :mod:`.jsonfile`     words and cues (the ``--words`` shape plus cues)
 =========  ===================  ==========================================
 
-The text modules offer ``write(track, path, **options)``, ``read(path, language)``,
-``dumps(track)`` and ``parse(text, language)``; the ASS module (written with the
-renderer) offers ``write_ass``/``to_ass`` and ``read_ass``. Files are
-read as UTF-8 (a byte-order mark is allowed) and written atomically.
+Every format module has the same small interface: ``parse(text, language=None) -> Track``,
+``dump(track, **options) -> str``, and ``read(path, language=None)``/``write(track, path, **options)``
+built once from them in :mod:`.base` (any encoding in, cues in time order; UTF-8 out, atomically).
+:func:`load` and :func:`save` pick the module by extension; :func:`read_file` gives what a checker needs
+besides the track (cues in file order, the encoding, the format's time precision).
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 from ..errors import CaptionkitError
-from ..files import written_path
 from ..model import Track
+from .base import DecodedText, decode, in_time_order, read_text, warn_if_not_utf8
+from .jsonfile import Segmenter
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,8 @@ class Format:
     description: str
     #: Carries its own styling and placement (an .ass made elsewhere can be burned as it is).
     styled: bool = False
+    #: The finest time step the format writes, in seconds.
+    time_step: float = 0.001
 
     def handler(self) -> ModuleType:
         """The format's module (imported on first use)."""
@@ -49,7 +54,7 @@ class Format:
 FORMATS: tuple[Format, ...] = (
     Format("srt", (".srt",), "srt", "SubRip"),
     Format("vtt", (".vtt",), "vtt", "WebVTT"),
-    Format("ass", (".ass", ".ssa"), "ass", "Advanced SubStation Alpha", styled=True),
+    Format("ass", (".ass", ".ssa"), "ass", "Advanced SubStation Alpha", styled=True, time_step=0.01),
     Format("json", (".json",), "jsonfile", "captionkit JSON (timed words and cues)"),
 )
 _BY_EXTENSION = {extension: fmt for fmt in FORMATS for extension in fmt.extensions}
@@ -72,66 +77,69 @@ def format_module(path: str | os.PathLike) -> ModuleType:
     return format_of(path).handler()
 
 
-#: Options only the styled format (ASS) uses; the text formats accept and ignore them, so a
-#: caller can pass the same options whatever extension the user chose.
-STYLING_OPTIONS = frozenset({"size", "style", "fps", "speaker_names"})
+def parse(text: str, name: str, language: str | None = None, *, segment: Segmenter | None = None) -> Track:
+    """Caption text in the format called ``name`` (``"srt"``, ``"vtt"``, ``"ass"``, ``"json"``), in file order."""
+    fmt = format_named(name)
+    options = {"segment": segment} if fmt.name == "json" and segment is not None else {}
+    return fmt.handler().parse(text, language, **options)
+
+
+def format_named(name: str) -> Format:
+    """The format called ``name`` (``"srt"``...), or a one-line error listing them."""
+    for fmt in FORMATS:
+        if fmt.name == name:
+            return fmt
+    raise CaptionkitError(f"unknown caption format {name!r}: use one of {', '.join(f.name for f in FORMATS)}")
+
+
+@dataclass(frozen=True, slots=True)
+class CaptionFile:
+    """A caption file as written: its cues in file order, its format and the encoding it was read in."""
+
+    path: Path
+    format: Format
+    track: Track
+    decoded: DecodedText
+
+
+def read_file(path: str | os.PathLike, language: str | None = None, *, segment: Segmenter | None = None
+              ) -> CaptionFile:
+    """Read ``path`` without putting its cues in time order (for checking the file as it is)."""
+    decoded = read_text(path)
+    fmt = format_of(path)
+    try:
+        track = parse(decoded.text, fmt.name, language, segment=segment)
+    except CaptionkitError as error:
+        raise CaptionkitError(f"{os.fspath(path)}: {error}") from None
+    return CaptionFile(Path(path), fmt, track, decoded)
+
+
+def load(path: str | os.PathLike, language: str | None = None, *, segment: Segmenter | None = None) -> Track:
+    """Read a caption file (``.srt``, ``.vtt``, ``.ass``/``.ssa``, ``.json``) into a track, cues in time order.
+
+    Every command reads caption files through here, so a file means the same everywhere: any encoding
+    (one warning if not UTF-8), markup read as the format's module says, cues sorted by start (one warning
+    if they were not). ``segment`` builds cues for a JSON file of words only.
+    """
+    caption_file = read_file(path, language, segment=segment)
+    warn_if_not_utf8(caption_file.decoded, path)
+    return in_time_order(caption_file.track, path)
 
 
 def save(track: Track, path: str | os.PathLike, **options) -> Path:
-    """Write ``track`` to ``path`` in the format its extension names; returns the path.
+    """Write ``track`` to ``path`` in the format its extension names, atomically; returns the path.
 
-    ``options`` go to the format's writer (e.g. ``speakers=False`` for VTT; ``size``,
-    ``style``, ``fps`` for ASS). ASS options given as ``None`` mean "the default".
+    ``options`` go to the format's ``dump`` when it takes them (``speakers=False`` for VTT; ``size``,
+    ``style``, ``fps``, ``speaker_names`` for ASS) and are ignored by formats that do not, so a caller
+    passes the same options whatever extension the user chose. An option given as ``None`` means its default.
     """
-    path = Path(path)
     module = format_module(path)
-    if module.__name__.endswith(".ass"):
-        module.write_ass(track, path, **{key: value for key, value in options.items() if value is not None})
-        return path
-    module.write(track, path, **{key: value for key, value in options.items() if key not in STYLING_OPTIONS})
-    return path
+    accepted = inspect.signature(module.dump).parameters
+    chosen = {key: value for key, value in options.items() if key in accepted and value is not None}
+    return module.write(track, path, **chosen)
 
 
-def load(path: str | os.PathLike, language: str | None = None) -> Track:
-    """Read a caption file (``.srt``, ``.vtt``, ``.json``, ``.ass``/``.ssa``) into a track."""
-    module = format_module(path)
-    if module.__name__.endswith(".ass"):
-        track = module.read_ass(path)
-        if language:
-            track.language = language
-        return track
-    return module.read(path, language)
-
-
-def read_caption_bytes(path: str | os.PathLike) -> bytes:
-    """The bytes of a caption file, or a one-line error when it is missing or unreadable."""
-    try:
-        return written_path(path).read_bytes()
-    except FileNotFoundError:
-        raise CaptionkitError(f"caption file {os.fspath(path)!r} does not exist") from None
-    except IsADirectoryError:
-        raise CaptionkitError(f"{os.fspath(path)!r} is a directory, not a caption file") from None
-    except OSError as error:
-        raise CaptionkitError(f"cannot read {os.fspath(path)!r}: {error.strerror}") from None
-
-
-def decode_caption_text(data: bytes) -> tuple[str, UnicodeDecodeError | None]:
-    """UTF-8 text (BOM dropped, CRLF normalised); undecodable bytes become U+FFFD and the error is returned."""
-    error = None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as caught:
-        error = caught
-        text = data.decode("utf-8-sig", errors="replace")
-    return text.replace("\r\n", "\n").replace("\r", "\n"), error
-
-
-def read_caption_text(path: str | os.PathLike) -> str:
-    """The text of a caption file; a file that is not UTF-8 is a one-line error."""
-    text, error = decode_caption_text(read_caption_bytes(path))
-    if error is not None:
-        raise CaptionkitError(
-            f"{os.fspath(path)!r} is not UTF-8 (byte 0x{error.object[error.start]:02x} at offset {error.start}): "
-            "convert it, e.g. iconv -f cp1252 -t utf-8"
-        )
-    return text
+__all__ = [
+    "EXTENSIONS", "FORMATS", "CaptionFile", "DecodedText", "Format", "decode", "format_named", "format_of",
+    "format_module", "in_time_order", "load", "parse", "read_file", "save", "warn_if_not_utf8",
+]

@@ -9,13 +9,16 @@ whatever rounding the player does. Word highlight is written either as
 karaoke (``\\k``, with empty gap syllables for pauses so the highlight never
 runs ahead of the speech) or as one event per spoken word.
 
-:func:`read_ass` reads any .ass/.ssa file back into a :class:`Track`,
-recovering word times from karaoke tags and merging per-word events.
+:func:`dump` is :func:`to_ass` as text. :func:`parse` reads any .ass/.ssa
+text back into a :class:`Track`: Dialogue events only (comments, drawings and
+the script's header and styles are not caption text), in time order, word
+times recovered from karaoke tags and per-word events merged. Italic, bold and
+underline overrides (``{\\i1}``...) become the model's ``<i>`` tags and back;
+other override tags are dropped.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from fractions import Fraction
 from pathlib import Path
@@ -23,14 +26,15 @@ from pathlib import Path
 import pysubs2
 
 from ..errors import CaptionkitError
-from ..files import write_text_atomic
-from ..model import Cue, Track, Word
-from ..style import SCRIPT_FONTS, Metrics, Style, load_style, parse_colour, resolve, script_of
+from ..model import RIGHT_TO_LEFT_LANGUAGES, Cue, Track, Word, word_separator
+from ..style import Metrics, Style, load_style, parse_colour, resolve
+from ..style.fonts import font_runs
 from ..style.layout import Block, Token, layout_cues
+from ..text import INLINE_TAG
+from .base import file_reader, file_writer
 
 CAPTION_STYLE = "Caption"
 #: Languages written right to left: a left-aligned style is mirrored for them.
-RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"})
 NAME_STYLE = "Name"
 
 _ALIGNMENT = {
@@ -113,6 +117,9 @@ def to_ass(
     align = _reading_side(style.layout.align, track.language)
     document.styles[CAPTION_STYLE] = _caption_style(style, metrics, align)
     document.styles[NAME_STYLE] = _name_style(style, metrics, align)
+    if _is_right_to_left(track.language):  # libass takes each line's direction from its text (else left to right)
+        for ass_style in document.styles.values():
+            ass_style.encoding = -1
     blocks = layout_cues(
         track,
         max_chars=metrics.max_chars,
@@ -121,7 +128,8 @@ def to_ass(
         uppercase=style.font.uppercase,
     )
     _keep_frame_gaps(blocks, Fraction(fps or DEFAULT_FPS).limit_denominator(1001000))
-    writer = _EventWriter(style, metrics, FrameClock(fps), _speaker_colours(style, blocks), speaker_names or {})
+    writer = _EventWriter(style, metrics, FrameClock(fps), _speaker_colours(style, blocks), speaker_names or {},
+                          word_separator(track.language))
     for block in blocks:
         document.events.extend(writer.events(block))
     return document
@@ -141,9 +149,16 @@ def _keep_frame_gaps(blocks: list[Block], fps: Fraction) -> None:
             block.end = float(latest_end / fps)
 
 
-def write_ass(track: Track, path: str | os.PathLike, **options) -> Path:
-    """Write ``to_ass(track, **options)`` to ``path`` atomically."""
-    return write_text_atomic(path, to_ass(track, **options).to_string("ass"))
+def dump(
+    track: Track,
+    *,
+    size: tuple[int, int] = (1920, 1080),
+    style: Style | str | Path | None = None,
+    fps: float | Fraction | None = None,
+    speaker_names: dict[str, str] | None = None,
+) -> str:
+    """The text of :func:`to_ass`'s document."""
+    return to_ass(track, size=size, style=style, fps=fps, speaker_names=speaker_names).to_string("ass")
 
 
 def _colour(value: str) -> pysubs2.Color:
@@ -156,9 +171,13 @@ def _override_colour(value: str) -> str:
     return f"&H{b:02X}{g:02X}{r:02X}&"
 
 
+def _is_right_to_left(language: str | None) -> bool:
+    return (language or "").split("-")[0].lower() in RIGHT_TO_LEFT_LANGUAGES
+
+
 def _reading_side(align: str, language: str | None) -> str:
     """Left alignment becomes right for languages written right to left (and the reverse)."""
-    if (language or "").split("-")[0].lower() in RIGHT_TO_LEFT and align != "center":
+    if _is_right_to_left(language) and align != "center":
         return "right" if align == "left" else "left"
     return align
 
@@ -219,8 +238,10 @@ def speaker_label(speaker: str, names: dict[str, str]) -> str:
 class _EventWriter:
     """Turns layout blocks into ASS events for one style."""
 
-    def __init__(self, style: Style, metrics: Metrics, clock: FrameClock, colours: dict[str, str], names: dict[str, str]):
+    def __init__(self, style: Style, metrics: Metrics, clock: FrameClock, colours: dict[str, str], names: dict[str, str],
+                 separator: str = " "):
         self.style, self.metrics, self.clock, self.colours, self.names = style, metrics, clock, colours, names
+        self.separator = separator  # between words: none in Japanese and Chinese
 
     def events(self, block: Block) -> list[pysubs2.SSAEvent]:
         start = self.clock.centiseconds(block.start)
@@ -251,7 +272,7 @@ class _EventWriter:
 
     def _body(self, block: Block, karaoke_start: int | None, highlighted: int | None = None) -> str:
         """The lines' markup: speaker colours, script fonts, and karaoke or one highlighted token."""
-        separator = " "
+        separator = self.separator
         parts: list[str] = []
         cursor = karaoke_start
         current_colour: str | None = None
@@ -267,7 +288,7 @@ class _EventWriter:
                     if karaoke_start is not None:
                         colour_tag = "\\2c" + _override_colour(colour or self.style.colours.text)
                     current_colour = colour
-                word_text = _markup_text(token.text, self.style.font.family)
+                word_text = _markup_text(token.text, self.style.font.family, self.style.fonts_dir)
                 lead = separator if position else ""
                 if karaoke_start is not None and token.word is not None:
                     assert cursor is not None
@@ -310,24 +331,26 @@ def _escape(text: str) -> str:
     return text.replace("{", "\\{").replace("}", "\\}")
 
 
-def _markup_text(text: str, family: str) -> str:
-    """Escape ``text`` and switch to the bundled Arabic or Hebrew font (at the main font's em) for their runs."""
+def _markup_text(text: str, family: str, fonts_dir: Path | None = None) -> str:
+    """``text`` as ASS: inline styling tags as overrides, the rest escaped, with a bundled font that has the
+    glyphs (at the main font's em) for runs the style's font cannot draw (see :func:`_font_runs`)."""
+    pieces = INLINE_TAG.split(text)  # text, closing slash, tag, text, ...
+    out = [_font_runs(pieces[0], family, fonts_dir)]
+    for slash, tag, rest in zip(pieces[1::3], pieces[2::3], pieces[3::3]):
+        out.append(f"{{\\{tag}{0 if slash else 1}}}" + _font_runs(rest, family, fonts_dir))
+    return "".join(out)
+
+
+def _font_runs(text: str, family: str, fonts_dir: Path | None) -> str:
+    """Escape ``text`` and switch to the bundled font that draws each run the main font lacks (Arabic, Hebrew,
+    CJK; :func:`captionkit.style.fonts.font_runs`)."""
     out: list[str] = []
-    current: str | None = None
-    for char in text:
-        script = script_of(char)
-        if script is None and not char.isalnum():
-            script = current
-        if script != current:
-            if script:
-                name, scale = SCRIPT_FONTS[script]
-                out.append(f"{{\\fn{name}\\fscx{scale}\\fscy{scale}}}")
-            else:
-                out.append(f"{{\\fn{family}\\fscx100\\fscy100}}")
-            current = script
-        out.append(_escape(char))
-    if current is not None:
-        out.append(f"{{\\fn{family}\\fscx100\\fscy100}}")
+    for font, run in font_runs(text, family, fonts_dir):
+        if font is None:
+            out.append(_escape(run))
+        else:
+            out.append(f"{{\\fn{font.family}\\fscx{font.scale}\\fscy{font.scale}}}{_escape(run)}"
+                       f"{{\\fn{family}\\fscx100\\fscy100}}")
     return "".join(out)
 
 
@@ -336,18 +359,20 @@ def _markup_text(text: str, family: str) -> str:
 _NAME_LABEL = re.compile(r"^(\{[^}]*\})*\{\\r" + NAME_STYLE + r"\}.*?\{\\r\}\\N")
 _OVERRIDE = re.compile(r"\{([^}]*)\}")
 _KARAOKE = re.compile(r"\\(?:kf|ko|k|K)(\d+)")
+#: Italic, bold, underline switches in an override block (``\i1``, ``\b0``, ``\b700``).
+_STYLING_OVERRIDE = re.compile(r"\\([ibu])(\d+)")
 
 
-def read_ass(path: str | os.PathLike) -> Track:
-    """Read an .ass/.ssa file into a track (karaoke tags give word times)."""
-    source = Path(path)
+def parse(text: str, language: str | None = None) -> Track:
+    """The Dialogue events of an .ass/.ssa script as a track (karaoke tags give word times)."""
     try:
-        document = pysubs2.load(str(source), encoding="utf-8")
-    except FileNotFoundError as error:
-        raise CaptionkitError(f"{source}: no such file; check the path") from error
-    except (pysubs2.exceptions.Pysubs2Error, UnicodeDecodeError, ValueError) as error:
-        raise CaptionkitError(f"{source}: not a readable ASS/SSA file ({error}); check the file") from error
-    return ass_to_track(document)
+        document = pysubs2.SSAFile.from_string(text)
+    except Exception as error:  # pysubs2 raises many types for malformed scripts
+        raise CaptionkitError(f"not a readable ASS/SSA script ({error}); check the file") from None
+    track = ass_to_track(document)
+    if language:
+        track.language = language
+    return track
 
 
 def ass_to_track(document: pysubs2.SSAFile) -> Track:
@@ -376,10 +401,16 @@ def _same_caption(previous: pysubs2.SSAEvent, event: pysubs2.SSAEvent) -> bool:
 
 
 def _plain(raw: str) -> str:
+    """Event text as model text: styling overrides as ``<i>``..., other overrides dropped, line breaks kept."""
     text = _NAME_LABEL.sub("", raw)
-    text = _OVERRIDE.sub("", text.replace("\\{", "\x00").replace("\\}", "\x01"))
+    text = _OVERRIDE.sub(_styling_tags, text.replace("\\{", "\x00").replace("\\}", "\x01"))
     text = text.replace("\\N", "\n").replace("\\n", "\n").replace("\\h", "\u00a0").replace("\u2060", "")
     return text.replace("\x00", "{").replace("\x01", "}").strip()
+
+
+def _styling_tags(block: re.Match) -> str:
+    """``{\\i1\\b0}`` -> ``<i></b>``: an override block reduced to its italic, bold and underline switches."""
+    return "".join(f"<{'/' if int(value) == 0 else ''}{tag}>" for tag, value in _STYLING_OVERRIDE.findall(block.group(1)))
 
 
 def _group_to_cue(group: list[pysubs2.SSAEvent]) -> Cue:
@@ -426,3 +457,7 @@ def _per_word_words(group: list[pysubs2.SSAEvent], lines: list[str], speaker: st
 def _language(document: pysubs2.SSAFile) -> str:
     return document.info.get("Language", "en") or "en"
 
+
+
+read = file_reader(parse)
+write = file_writer(dump)

@@ -11,18 +11,24 @@ Shape::
 ``words`` is exactly the ``--words`` shape (:meth:`captionkit.model.Word.to_dict`),
 so any reader of word files reads this too. Each cue names its words by the
 half-open index range ``word_range`` into ``words``. A file with words but no
-``cues`` (a ``--words`` file) is segmented when loaded, under
-``profile`` (netflix by default).
+``cues`` (a ``--words`` file) needs cues built from its words: :func:`parse` takes
+the segmenter to do that (``segment=captionkit.cues.segment.build_track``; the
+format layer sits below the cue builder), and without one says so.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from typing import Callable
 
 from ..errors import CaptionkitError
 from ..files import write_text_atomic
 from ..model import Cue, Track, Word
+from .base import file_reader, file_writer, read_text
+
+#: Builds cues from timed words: ``segment(words, language=...) -> Track``.
+Segmenter = Callable[..., Track]
 
 
 def to_dict(track: Track) -> dict:
@@ -43,20 +49,21 @@ def to_dict(track: Track) -> dict:
     return {"language": track.language, "words": words, "cues": cues}
 
 
-def dumps(track: Track) -> str:
+def dump(track: Track) -> str:
     return json.dumps(to_dict(track), ensure_ascii=False, indent=2) + "\n"
 
 
-def from_dict(data: object, language: str | None = None, profile: str = "netflix") -> Track:
+def from_dict(data: object, language: str | None = None, *, segment: Segmenter | None = None) -> Track:
     if not isinstance(data, dict) or not isinstance(data.get("words", []), list):
         raise CaptionkitError('not a captionkit JSON file: expected an object with "words" and/or "cues"')
     try:
         words = [Word.from_dict(item) for item in data.get("words", [])]
-        language = language or data.get("language") or "en"
+        language = language or str(data.get("language") or "en")
         if "cues" not in data:
-            from ..cues.segment import build_track
-
-            return build_track(words, profile=profile, language=language)
+            if segment is None:
+                raise CaptionkitError("this JSON file holds timed words but no cues (a --words file); "
+                                      "give a captionkit JSON file with cues, or build captions from the words first")
+            return segment(words, language=language)
         cues = []
         for item in data["cues"]:
             first, end = item.get("word_range", [0, 0])
@@ -69,27 +76,21 @@ def from_dict(data: object, language: str | None = None, profile: str = "netflix
                     words=words[first:end],
                 )
             )
-    except (KeyError, TypeError, ValueError) as error:
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise CaptionkitError(f"malformed captionkit JSON: {error!r} in a word or cue") from None
     return Track(cues=cues, language=language)
 
 
-def parse(text: str, language: str | None = None, profile: str = "netflix") -> Track:
+def parse(text: str, language: str | None = None, *, segment: Segmenter | None = None) -> Track:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise CaptionkitError(f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
-    return from_dict(data, language, profile)
+    return from_dict(data, language, segment=segment)
 
 
-def write(track: Track, path: str | os.PathLike) -> None:
-    write_text_atomic(path, dumps(track))
-
-
-def read(path: str | os.PathLike, language: str | None = None, profile: str = "netflix") -> Track:
-    from . import read_caption_text
-
-    return parse(read_caption_text(path), language, profile)
+read = file_reader(parse)
+write = file_writer(dump)
 
 
 def write_words(words: list[Word], path: str | os.PathLike, language: str | None = None) -> None:
@@ -102,9 +103,7 @@ def write_words(words: list[Word], path: str | os.PathLike, language: str | None
 
 def read_words(path: str | os.PathLike) -> list[Word]:
     """The words of a ``--words`` file, of a captionkit JSON file, or of a bare JSON list of words."""
-    from . import read_caption_text
-
-    text = read_caption_text(path)
+    text = read_text(path).text
     try:
         data = json.loads(text)
         items = data["words"] if isinstance(data, dict) else data

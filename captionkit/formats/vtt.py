@@ -12,17 +12,18 @@ text.
 from __future__ import annotations
 
 import html
-import os
 import re
 
 from ..errors import CaptionkitError
-from ..files import write_text_atomic
 from ..model import Cue, Track
+from ..text import INLINE_TAG
+from .base import file_reader, file_writer
 
 _TIMESTAMP = r"(?:(\d+):)?(\d{2}):(\d{2})[.,](\d{3})"
 _TIMING = re.compile(rf"^\s*{_TIMESTAMP}\s+-->\s+{_TIMESTAMP}")
 _VOICE = re.compile(r"<v(?:\.[^ \t>]+)*[ \t]+([^>]+)>")
 _TAG = re.compile(r"<[^>]*>")
+_STYLING = re.compile(r"<(/?)([ibu])(?:\.[^ \t>]*)?>")  # <i>, </i>, <b.loud>: kept as <i>...
 
 
 def timestamp(seconds: float) -> str:
@@ -37,10 +38,25 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def dumps(track: Track, speakers: bool = True) -> str:
+def _escape_keeping_styling(text: str) -> str:
+    pieces = INLINE_TAG.split(text)  # text, closing slash, tag, text, ...
+    out = [_escape(pieces[0])]
+    for slash, tag, rest in zip(pieces[1::3], pieces[2::3], pieces[3::3]):
+        out.append(f"<{slash}{tag}>{_escape(rest)}")
+    return "".join(out)
+
+
+def _plain_with_styling(line: str) -> str:
+    """A cue payload line: styling kept as ``<i>``..., other tags dropped, entities decoded."""
+    kept = _STYLING.sub(lambda match: f"\x00{match.group(1)}{match.group(2)}\x01", line)
+    text = html.unescape(_TAG.sub("", kept))
+    return text.replace("\x00", "<").replace("\x01", ">")
+
+
+def dump(track: Track, speakers: bool = True) -> str:
     parts = [f"WEBVTT\nKind: captions\nLanguage: {track.language}\n"]
     for number, cue in enumerate(track.cues, start=1):
-        lines = [_escape(line) for line in cue.lines if line.strip()]
+        lines = [_escape_keeping_styling(line) for line in cue.lines if line.strip()]
         if speakers and cue.speaker and lines:
             lines[0] = f"<v {_escape(cue.speaker)}>{lines[0]}"
         elif speakers and len(cue.speakers) == len(lines) == 2:  # a dual-speaker cue: one voice per line
@@ -71,7 +87,7 @@ def parse(text: str, language: str | None = None) -> Track:
         start, end = _seconds(*match.groups()[:4]), _seconds(*match.groups()[4:])
         payload = "\n".join(lines[1:])
         voices = {name.strip() for name in _VOICE.findall(payload)}
-        plain = [html.unescape(_TAG.sub("", line)) for line in payload.split("\n")]
+        plain = [_plain_with_styling(line) for line in payload.split("\n")]
         cues.append(
             Cue(
                 start=start,
@@ -83,11 +99,5 @@ def parse(text: str, language: str | None = None) -> Track:
     return Track(cues=cues, language=language or (header_language.group(1) if header_language else "en"))
 
 
-def write(track: Track, path: str | os.PathLike, speakers: bool = True) -> None:
-    write_text_atomic(path, dumps(track, speakers=speakers))
-
-
-def read(path: str | os.PathLike, language: str | None = None) -> Track:
-    from . import read_caption_text
-
-    return parse(read_caption_text(path), language)
+read = file_reader(parse)
+write = file_writer(dump)

@@ -23,6 +23,7 @@ from ..model import Track
 from ..render.burn import probe_video
 from ..style import Style, load_style, resolve, script_of
 from ..style.layout import layout_cues
+from ..text import strip_inline_tags
 from .client import DEFAULT_TIMEOUT, Client, InfshError, connect
 
 APP = "infsh/caption-videos"
@@ -47,7 +48,7 @@ def caption_video(
     track: Track,
     out: str | os.PathLike,
     *,
-    style: Style | str | os.PathLike = "clean",
+    style: Style | str | Path = "clean",
     speaker_names: dict[str, str] | None = None,
     client: Client | None = None,
     timeout: float = DEFAULT_TIMEOUT,
@@ -85,7 +86,7 @@ def segments(
                          max_words=style.layout.max_words, uppercase=style.font.uppercase)
     result = []
     for block in blocks:
-        lines = [" ".join(token.text for token in line) for line in block.lines]
+        lines = [strip_inline_tags(" ".join(token.text for token in line)) for line in block.lines]
         if style.speakers.names == "turn" and block.turn_start:
             speaker = block.speaker or next(t.word.speaker for t in block.tokens if t.word and t.word.speaker)
             lines.insert(0, speaker_label(speaker, speaker_names or {}))

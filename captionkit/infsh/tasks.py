@@ -12,13 +12,14 @@ task that finished. A request is the same one when its key, app and inputs
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from .client import (
     COMPLETED,
@@ -96,6 +97,25 @@ class TaskJournal:
         self._append({"event": "finished", "key": request.key, "app": request.app, "input_hash": input_hash,
                       "task_id": state.id, "status": state.status, "state": state.to_dict(), "time": time.time()})
 
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the journal for one run: a second run on it at the same time could pay twice, so it is refused.
+
+        The lock (``flock`` on a ``.lock`` file beside the journal) goes with the process, even a killed one.
+        """
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise InfshError(f"another captionkit run is using {self.path}; wait for it to finish") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     def _append(self, record: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(record, ensure_ascii=False) + "\n"
@@ -131,6 +151,12 @@ def run_tasks(
         raise InfshError("two inference.sh task requests share a key; give each its own")
     if concurrency < 1:
         raise InfshError(f"concurrency must be at least 1, not {concurrency}")
+    with journal.locked():
+        return _run(client, requests, journal, concurrency, timeout, poll_interval, on_update, retry_failed)
+
+
+def _run(client: Client, requests: list[TaskRequest], journal: TaskJournal, concurrency: int, timeout: float,
+         poll_interval: float, on_update: UpdateCallback | None, retry_failed: bool) -> dict[str, TaskState]:
     notify = on_update or (lambda key, state: None)
     known = journal.entries()
     hashes = {request.key: request.input_hash() for request in requests}

@@ -305,7 +305,7 @@ def _write_captions(track: Track, base: Path, size, style: str, fps: float | Non
 
 
 def _lint(track: Track, profile: str, fps: float | None) -> tuple[int, int]:
-    from ..lint import lint_track
+    from ..cues.lint import lint_track
 
     violations = lint_track(track, profile, fps)
     return (sum(v.severity == "error" for v in violations), sum(v.severity == "unavoidable" for v in violations))

@@ -19,11 +19,13 @@ tables of ``cues/profiles``), so translated captions follow the same reading rul
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Mapping, Sequence
 
 from ..cues.profiles import Profile, load_profile
 from ..cues.scripts import is_right_to_left, rtl_line, rtl_word, unspaced_tokens
 from ..cues.segment import build_track
+from ..cues.timing import frame_time
 from ..model import Track, Word
 from ..text import ends_clause
 from .sentences import Sentence
@@ -50,8 +52,10 @@ def target_track(
     words = [word for sentence in sentences for word in sentence_words(sentence, translations[sentence.id], rules)]
     track = build_track(words, profile=rules, language=language, fps=fps)
     if duration is not None:
+        rate = rules.frame_rate(fps)
+        last = frame_time(math.floor(duration * rate + 1e-6), rate)  # the media's last frame boundary
         for cue in track.cues:
-            cue.end = max(min(cue.end, duration), min(cue.start, duration))
+            cue.end = max(min(cue.end, last), min(cue.start, last))
             cue.start = min(cue.start, cue.end)
     if is_right_to_left(language):
         for cue in track.cues:

@@ -1,1 +1,1 @@
-"""Putting captions on video: styles, burn-in with libass, soft-subtitle muxing, previews."""
+"""Putting captions on video: burn-in with libass, soft-subtitle muxing, contact-sheet previews (styles are in style/)."""

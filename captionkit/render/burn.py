@@ -24,6 +24,7 @@ from ..formats.ass import to_ass
 from ..media import MediaInfo, ffmpeg_path, open_media, probe, run_ffmpeg
 from ..model import Track
 from ..style import Style, fonts_dir, load_style
+from ..style.fonts import font_dirs, glyph_warning
 
 #: x264 quality: 18 is visually lossless for most material.
 DEFAULT_CRF = 18
@@ -85,6 +86,10 @@ def burn(
             resolved_style = load_style(style)
             document = to_ass(captions, size=size, style=resolved_style, fps=info.fps,
                               speaker_names=speaker_names)
+            missing = glyph_warning((cue.text for cue in captions.cues), resolved_style.font.family,
+                                    resolved_style.fonts_dir)
+            if missing:
+                warnings.warn(missing, stacklevel=2)
             subtitle_file.write_text(document.to_string("ass"), encoding="utf-8")
             extra_fonts = resolved_style.fonts_dir
         else:
@@ -254,8 +259,8 @@ def isolated_font_environment(work_dir: Path) -> dict[str, str]:
     cache = work_dir / "fontconfig-cache"
     config.write_text(
         '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
-        f"  <dir>{xml_escape(str(fonts_dir()))}</dir>\n"
-        f"  <cachedir>{xml_escape(str(cache))}</cachedir>\n"
+        + "".join(f"  <dir>{xml_escape(str(folder))}</dir>\n" for folder in font_dirs())
+        + f"  <cachedir>{xml_escape(str(cache))}</cachedir>\n"
         '  <match target="pattern"><edit name="family" mode="append_last"><string>Noto Sans</string></edit></match>\n'
         "</fontconfig>\n",
         encoding="utf-8",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import formats
+from ..cues.segment import build_track
 from ..errors import CaptionkitError, MediaError
 from ..files import atomic_output, guard_outputs, work_folder
 from ..media import LANGUAGES, ffmpeg_path, language_name, language_tag, open_media, probe, run_ffmpeg  # noqa: F401 (LANGUAGES: for callers of render.mux)
@@ -106,7 +107,7 @@ def _muxable(item: SubtitleInput, work: Path, index: int) -> Path:
     path = item.path
     if not path.is_file():
         raise CaptionkitError(f"{path}: no such caption file; check the path")
-    track = formats.load(path)
+    track = formats.load(path, segment=build_track)
     if not track.cues:
         raise CaptionkitError(f"{path}: has no captions, so there is no track to add; check the file")
     if formats.format_of(path).styled:

@@ -9,10 +9,11 @@ time each word.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..model import Cue, Track, Word, word_separator
-from ..text import ends_clause, ends_sentence
+from ..text import INLINE_TAG, ends_clause, ends_sentence, self_contained, strip_inline_tags
 
 #: A new chunk starts after a pause longer than this (seconds), when words are shown a few at a time.
 CHUNK_PAUSE = 0.35
@@ -66,7 +67,7 @@ def layout_cues(
     if uppercase:
         for block in blocks:
             for token in block.tokens:
-                token.text = token.text.upper()
+                token.text = _upper_outside_tags(token.text)
     _mark_turns(blocks)
     return blocks
 
@@ -75,7 +76,7 @@ def cue_words(cue: Cue, separator: str = " ") -> tuple[list[Word], bool]:
     """The cue's timed words, or words estimated from its text spread over its duration by length."""
     if cue.words:
         return list(cue.words), False
-    pieces = cue.text.split() if separator else [char for char in cue.text if not char.isspace()]
+    pieces = display_pieces(cue.text, separator)
     if not pieces:
         return [], True
     weights = [len(piece) + 1 for piece in pieces]
@@ -180,7 +181,7 @@ def _cue_blocks(cue, words, separator, max_chars, max_lines, estimated, weak) ->
     if fits:
         lines, position = [], 0
         for line in cue.lines:
-            count = len(line.split()) if separator else len([c for c in line if not c.isspace()])
+            count = len(line.split()) if separator else _tokens_in(line, tokens[position:])
             lines.append(tokens[position : position + count])
             position += count
         return [Block(cue.start, cue.end, lines, cue.speaker, words_estimated=estimated)]
@@ -193,6 +194,17 @@ def _cue_blocks(cue, words, separator, max_chars, max_lines, estimated, weak) ->
         parts = split_to_fit(turn, max_chars, max_lines, separator, weak)
         blocks.extend(_timed_parts(start, end, parts, speaker, estimated))
     return blocks
+
+
+def _tokens_in(line: str, tokens: list[Token]) -> int:
+    """How many of ``tokens`` (words of a language written without spaces) make up ``line``."""
+    length, count = len("".join(line.split())), 0
+    for token in tokens:
+        if length <= 0:
+            break
+        length -= len(token.text)
+        count += 1
+    return count
 
 
 def _turns(cue: Cue, tokens: list[Token]) -> list[list[Token]]:
@@ -220,7 +232,7 @@ def _token_start(token: Token, fallback: float) -> float:
 
 def _cue_tokens(cue: Cue, words: list[Word], separator: str) -> list[Token]:
     """The cue's displayed pieces paired with its words (by position when the counts agree)."""
-    pieces = cue.text.split() if separator else [char for char in cue.text if not char.isspace()]
+    pieces = display_pieces(cue.text, separator)
     if len(pieces) == len(words):
         return [Token(piece, word) for piece, word in zip(pieces, words)]
     if words:
@@ -325,7 +337,28 @@ def wrap_tokens(
 
 
 def _width(tokens: list[Token], separator: str) -> int:
-    return sum(len(token.text) for token in tokens) + len(separator) * max(len(tokens) - 1, 0)
+    return sum(len(strip_inline_tags(token.text)) for token in tokens) + len(separator) * max(len(tokens) - 1, 0)
+
+
+#: One character of unspaced text with the inline tags around it.
+_TAGGED_CHARACTER = re.compile(r"(?:<[ibu]>)*[^\s](?:</[ibu]>)*")
+
+
+def display_pieces(text: str, separator: str = " ") -> list[str]:
+    """The words of ``text`` (its characters, for unspaced languages), each carrying its own inline styling."""
+    if separator:
+        pieces = text.split()
+    else:
+        pieces = _TAGGED_CHARACTER.findall(text)
+    return self_contained(pieces)
+
+
+def _upper_outside_tags(text: str) -> str:
+    parts = INLINE_TAG.split(text)  # text, closing slash, tag, text, ...
+    out = [parts[0].upper()]
+    for slash, tag, rest in zip(parts[1::3], parts[2::3], parts[3::3]):
+        out.append(f"<{slash}{tag}>{rest.upper()}")
+    return "".join(out)
 
 
 def _mark_turns(blocks: list[Block]) -> None:

@@ -27,6 +27,9 @@ from .fonts import LINE_HEIGHT_EM, styles_dir
 Aspect = Literal["landscape", "portrait", "square"]
 ASPECTS: tuple[Aspect, ...] = ("landscape", "portrait", "square")
 
+#: How far libass's ``\\blur`` softens an edge, in multiples of the blur radius (a Gaussian is faint past 3).
+BLUR_REACH = 3.0
+
 #: Average advance of a character, in ems, used to fit a line of ``max_chars`` in the safe width.
 _CHAR_WIDTH_EM = {"regular": 0.53, "bold": 0.57, "upper": 0.68}
 
@@ -317,22 +320,21 @@ class Metrics:
 def resolve(style: Style, size: tuple[int, int]) -> Metrics:
     """Lay ``style`` out on a ``size`` frame: font size, borders, margins and line length in pixels.
 
-    The font is made smaller when a line of ``max_chars`` would not fit the
-    title-safe width, so text is never clipped on narrow frames.
+    The margins keep all the ink inside the title-safe area: libass places the text box at the margin and
+    draws the outline (or the box), the shadow and the blur outside it, so each margin is the safe inset
+    plus what the style draws beyond the text on that side. The font is made smaller when a line of
+    ``max_chars`` would not fit between the margins, so text is never clipped on narrow frames.
     """
     width, height = size
     aspect = aspect_of(size)
     safe = style.safe_area.get(aspect, DEFAULT_SAFE_AREAS[aspect])
-    font_size = _per_aspect(style.font.size, aspect) * height
     max_chars = int(_per_aspect(style.layout.max_chars, aspect))
-    margin_left = math.ceil(width * (safe.left + style.layout.margin_h))
-    margin_right = math.ceil(width * (safe.right + style.layout.margin_h))
-    pad = style.box.padding if style.box.enabled else style.border.outline
-    usable = width - margin_left - margin_right - 2 * pad * font_size
     kind = "upper" if style.font.uppercase else ("bold" if style.font.bold else "regular")
     em = _CHAR_WIDTH_EM[kind] + style.font.spacing
-    font_size = min(font_size, usable / (max_chars * em) * LINE_HEIGHT_EM)
-    vertical_inset = {"bottom": safe.bottom, "top": safe.top, "middle": 0.0}[style.layout.position]
+    font_size = _per_aspect(style.font.size, aspect) * height
+    left, right, _, _ = _ink_margins(style, safe, size, font_size)
+    font_size = min(font_size, (width - left - right) / (max_chars * em) * LINE_HEIGHT_EM)
+    left, right, top, bottom = _ink_margins(style, safe, size, font_size)
     return Metrics(
         width=width,
         height=height,
@@ -341,11 +343,25 @@ def resolve(style: Style, size: tuple[int, int]) -> Metrics:
         outline=(style.box.padding if style.box.enabled else style.border.outline) * font_size,
         shadow=style.border.shadow * font_size,
         blur=style.border.blur * font_size,
-        margin_left=margin_left,
-        margin_right=margin_right,
-        margin_v=math.ceil(height * (vertical_inset + style.layout.margin_v)),
+        margin_left=left,
+        margin_right=right,
+        margin_v={"bottom": bottom, "top": top, "middle": 0}[style.layout.position],
         max_chars=max_chars,
         safe=safe,
+    )
+
+
+def _ink_margins(style: Style, safe: SafeArea, size: tuple[int, int], font_size: float) -> tuple[int, int, int, int]:
+    """Left, right, top and bottom margins (pixels) that keep the ink of ``font_size`` text inside ``safe``."""
+    width, height = size
+    edge = (style.box.padding if style.box.enabled else style.border.outline) * font_size
+    soft = BLUR_REACH * style.border.blur * font_size
+    shadow = max(style.border.shadow * font_size, 0.0)
+    return (
+        math.ceil(width * (safe.left + style.layout.margin_h) + edge + soft),
+        math.ceil(width * (safe.right + style.layout.margin_h) + edge + shadow + soft),
+        math.ceil(height * (safe.top + style.layout.margin_v) + edge + soft),
+        math.ceil(height * (safe.bottom + style.layout.margin_v) + edge + shadow + soft),
     )
 
 

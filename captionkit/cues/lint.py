@@ -1,8 +1,9 @@
 """Check caption files against a reading-rule profile, the way a broadcaster's QC does.
 
 :func:`lint_track` checks a :class:`~captionkit.model.Track`; :func:`lint_file`
-reads SRT, WebVTT, ASS/SSA (from any source) or captionkit JSON first and also
-reports a file that is not valid UTF-8. Each problem is a :class:`Violation`
+reads SRT, WebVTT, ASS/SSA (from any source) or captionkit JSON through
+:mod:`captionkit.formats` (as every command reads it, but with the cues in file
+order) and also reports a file that is not UTF-8. Each problem is a :class:`Violation`
 with the cue number (1-based, in file order; 0 for the whole file), the cue's
 start time, a kind (see :data:`KINDS`), a message and a severity.
 
@@ -27,9 +28,9 @@ it, and it does not fail lint. Lint decides that per cue, from the file alone:
 Measurement follows :mod:`captionkit.cues.profiles` (the same functions
 segmentation uses): every visible character counts, spaces and dual-speaker
 dashes included; CPS leaves out line breaks. Times are compared to the
-millisecond, so rounding to a format's precision is not a violation. ASS keeps
-only centiseconds, so ASS times are first moved to the frame a player shows
-first (the first frame boundary at or after them).
+millisecond, so rounding to a format's precision is not a violation. A format
+that keeps only centiseconds (ASS) has its times first moved to the frame a
+player shows first (the first frame boundary at or after them).
 """
 
 from __future__ import annotations
@@ -38,17 +39,16 @@ import math
 import os
 import re
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Sequence
 
-from .cues.profiles import WORD_TOKEN, Profile, load_profile, visible_text
-from .cues.timing import TimingRules
-from .errors import CaptionkitError
-from .model import Cue, Track
+from .. import formats
+from ..model import Cue, Track
+from .profiles import WORD_TOKEN, Profile, load_profile, visible_text
+from .timing import TimingRules
 
 #: Every kind of violation, with what it means.
 KINDS = {
-    "encoding": "the file is not valid UTF-8",
+    "encoding": "the file is not UTF-8 (it is read in the encoding found, but delivery wants UTF-8)",
     "empty": "a cue has no text",
     "out-of-order": "a cue starts before the one before it in the file",
     "overlap": "a cue starts before the previous one ends",
@@ -146,95 +146,28 @@ def lint_file(
     language: str | None = None,
     shot_changes: Sequence[float] = (),
 ) -> LintReport:
-    """Read ``path`` (SRT, VTT, ASS/SSA, captionkit JSON) and lint it."""
-    from .formats import decode_caption_text, read_caption_bytes
-
-    data = read_caption_bytes(path)
-    text, decode_error = decode_caption_text(data)
-    track = _parse(path, text, language)
+    """Read ``path`` (SRT, VTT, ASS/SSA, captionkit JSON) and lint it, cues numbered in file order."""
+    caption_file = formats.read_file(path, language)
+    track = caption_file.track
     rules_profile = load_profile(profile, track.language)
     rate = rules_profile.frame_rate(fps)
-    if Path(path).suffix.lower() in (".ass", ".ssa"):
+    if caption_file.format.time_step > TOLERANCE:
         track = _shown_frames(track, rate)
     violations = []
-    if decode_error is not None:
-        offset = _first_bad_byte(data)
-        violations.append(
-            Violation(0, None, "encoding", f"not UTF-8: byte 0x{data[offset]:02x} at offset {offset} "
-                      "(read as \ufffd); re-save the file as UTF-8")
-        )
+    decoded = caption_file.decoded
+    if not decoded.is_utf8:
+        where = f" ({decoded.not_utf8_at})" if decoded.not_utf8_at else ""
+        violations.append(Violation(0, None, "encoding", f"the file is {decoded.encoding}, not UTF-8{where}; "
+                                    "re-save it as UTF-8 for delivery"))
     violations += lint_track(track, rules_profile, rate, shot_changes=shot_changes)
     return LintReport(os.fspath(path), rules_profile, rate, len(track.cues), violations)
-
-
-def _first_bad_byte(data: bytes) -> int:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return error.start
-    return 0
-
-
-def _parse(path: str | os.PathLike, text: str, language: str | None) -> Track:
-    """The track in a caption file's text, read by its extension."""
-    suffix = Path(path).suffix.lower()
-    if suffix == ".srt":
-        from .formats import srt
-
-        return srt.parse(text, language)
-    if suffix == ".vtt":
-        from .formats import vtt
-
-        return vtt.parse(text, language)
-    if suffix == ".json":
-        import json
-
-        from .formats import jsonfile
-
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise CaptionkitError(f"{os.fspath(path)!r} is not valid JSON: {error.msg} at line {error.lineno}") from None
-        if not isinstance(data, dict) or "cues" not in data:
-            raise CaptionkitError(f"{os.fspath(path)!r} holds no cues (a words file?): build cues first")
-        return jsonfile.from_dict(data, language)
-    if suffix in (".ass", ".ssa"):
-        return _parse_ass(path, text, language)
-    raise CaptionkitError(f"cannot lint {os.fspath(path)!r}: use a .srt, .vtt, .ass, .ssa or .json file")
-
-
-def _parse_ass(path: str | os.PathLike, text: str, language: str | None) -> Track:
-    """Dialogue events of an ASS/SSA file as cues, in file order.
-
-    Comments and drawings are skipped and override tags dropped. Consecutive
-    events with the same text and speaker that touch (one event per spoken
-    word, for a word highlight) are one cue on screen and count as one.
-    """
-    import pysubs2
-
-    try:
-        subs = pysubs2.SSAFile.from_string(text, format_=Path(path).suffix.lower().lstrip("."))
-    except Exception as error:  # pysubs2 raises many types for malformed files
-        raise CaptionkitError(f"cannot parse {os.fspath(path)!r} as ASS/SSA: {error}") from None
-    cues: list[Cue] = []
-    for event in subs:
-        if event.is_comment or event.is_drawing:
-            continue
-        lines = [line.strip() for line in event.plaintext.split("\n") if line.strip()]
-        speaker = event.name or None
-        previous = cues[-1] if cues else None
-        if previous and previous.lines == lines and previous.speaker == speaker and previous.end == event.start / 1000:
-            previous.end = event.end / 1000
-            continue
-        cues.append(Cue(start=event.start / 1000, end=event.end / 1000, lines=lines, speaker=speaker))
-    return Track(cues=cues, language=language or subs.info.get("Language") or "en")
 
 
 def _shown_frames(track: Track, fps: float) -> Track:
     """The track with each time moved to the first frame boundary at or after it: the frames a player shows.
 
-    ASS keeps centiseconds, which cannot hold frame times (captionkit writes the
-    centisecond half a frame before the frame), so ASS is judged by frames shown.
+    A format that keeps centiseconds cannot hold frame times (captionkit writes ASS at the centisecond half
+    a frame before the frame), so such files are judged by the frames shown.
     """
     for cue in track.cues:
         cue.start = math.ceil(cue.start * fps - 1e-6) / fps
