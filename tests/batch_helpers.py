@@ -113,3 +113,17 @@ def browser(*args: str, cwd: Path) -> subprocess.CompletedProcess:
          "--allow-file-access-from-files", f"--user-data-dir={cwd / 'chromium-profile'}", *args],
         capture_output=True, text=True, timeout=120, cwd=cwd, env=environment, check=False,
     )
+
+
+def write_translations(folder: Path, count: int = len(LINES)) -> Path:
+    """The hand-written translations as filled ``file``-translator CSVs: ``folder/<stem>.<lang>.csv``."""
+    import csv
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, line in enumerate(LINES[:count], start=1):
+        for language, column in TRANSLATED.items():
+            with open(folder / f"lesson {number:02d}.{language}.csv", "w", encoding="utf-8", newline="") as stream:
+                writer = csv.writer(stream, lineterminator="\n")
+                writer.writerow(["id", "source", "target"])
+                writer.writerow(["s0001", line[0], line[column]])
+    return folder

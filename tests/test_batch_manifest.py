@@ -111,6 +111,9 @@ def test_fingerprint_follows_inputs_and_settings(project):
     ('[[jobs]]\nkind = "caption"\ninputs = ["videos/*.mp4"]\nburn = "yes"\n', ["job 1: burn must be true or false"]),
     ('[[jobs]]\nkind = "caption"\ninputs = ["videos/*.mp4"]\nscript = "scripts/{stem}.md"\n',
      ["job 1: script: ", "clip.md does not exist"]),
+    ('[[jobs]]\nkind = "render"\ninputs = ["scripts/*.txt"]\n', ["job 1: render jobs need the presenter's picture"]),
+    ('[[jobs]]\nkind = "render"\ninputs = ["scripts/*.txt"]\nportrait = "scripts/intro.txt"\nsize = "big"\n',
+     ["job 1: size 'big' must be WIDTHxHEIGHT"]),
     ('[[jobs]\nkind = "caption"\n', ["not valid TOML"]),
     ('output = "out"\n', ["no jobs; add at least one [[jobs]]"]),
 ])

@@ -15,7 +15,7 @@ from captionkit.cues.scripts import NO_LINE_END, NO_LINE_START, PDF, RLE, unspac
 from captionkit.cues.segment import build_track
 from captionkit.errors import CaptionkitError
 from captionkit.formats import load, save
-from captionkit.jobs.localize import TranslationsNeeded, check_languages
+from captionkit.jobs.localize import LocalizeOptions, TranslationsNeeded, check_languages, localize
 from captionkit.localize.glossary import Glossary, Term, glossary_breaks, load_glossary
 from captionkit.localize.resegment import length_note, target_track
 from captionkit.localize.sentences import source_sentences
@@ -73,6 +73,7 @@ def test_sentences_from_srt_without_word_times_are_spread_over_cues(tmp_path):
 
 
 def test_japanese_lines_keep_the_line_break_rules():
+    assert unspaced_tokens("残るので、「three features」が", "ja", 13) == ["残るので、", "「three ", "features」が"]
     text = "今日は、「ちょっと」だけ、キャプションキットの使い方をゆっくりとお見せしますね。ありがとうございました！"
     pieces = unspaced_tokens(text, "ja", 13)
     assert "".join(pieces) == text
@@ -117,8 +118,8 @@ def test_japanese_and_arabic_tracks_follow_their_profiles(source_file):
         assert all(" " not in line for line in cue.lines)
     arabic = target_track(sentences, {"s0001": "مرحبا بكم في captionkit.", "s0002": "اليوم نعرض كيف تعمل الترجمات، بكل اللغات.",
                                       "s0003": "شكرا للمشاهدة!"}, "ar")
-    assert [len(arabic.cues), arabic.cues[0].lines] == [4, [f"{RLE}مرحبا بكم في \u200fcaptionkit.\u200f{PDF}"]]
-    assert arabic.cues[1].lines == [f"{RLE}اليوم نعرض كيف تعمل الترجمات،\u200f{PDF}"], "cut at the pause, after the comma"
+    assert [len(arabic.cues), arabic.cues[0].lines] == [4, [f"{RLE}مرحبا بكم في captionkit.{PDF}"]]
+    assert arabic.cues[1].lines == [f"{RLE}اليوم نعرض كيف تعمل الترجمات،{PDF}"], "cut at the pause, after the comma"
     assert all(line.startswith(RLE) and line.endswith(PDF) for cue in arabic.cues for line in cue.lines)
 
 
@@ -359,3 +360,64 @@ def test_bad_input_gets_one_line_naming_the_place(source_file, tmp_path):
     assert_one_line_error(run_cli("localize", source_file, "--to", "es", "-o", out, "--burn"), "no picture")
     assert_one_line_error(run_cli("localize", tmp_path / "nope.mp4", "--to", "es", "-o", out), "nope.mp4")
     assert_one_line_error(run_cli("localize", source_file, "--to", "en", "-o", out), "source language")
+
+
+def test_a_render_folder_gives_its_clean_video_and_words_and_no_track_is_doubled(tmp_path):
+    from captionkit.engines.synthetic import make_video
+    from captionkit.formats.jsonfile import write_words
+    from captionkit.render.mux import mux
+
+    folder = tmp_path / "render out"
+    (folder / ".captionkit" / "align").mkdir(parents=True)
+    words = timed_words("Hello there. See you soon.")
+    write_words(words, folder / ".captionkit" / "align" / "words.json", "en")
+    track = build_track(words)
+    save(track, folder / "talk.srt")
+    video = make_video(tmp_path / "plain.mp4", 3.0, size=(320, 180), fps=25)
+    mux(video, [folder / "talk.srt"], folder / "talk.subtitled.mp4")
+    (folder / "talk.captioned.mp4").write_bytes(video.read_bytes())
+    (folder / "report.json").write_text(json.dumps({"steps": {"align": {"outputs": {
+        "words": str(folder / ".captionkit" / "align" / "words.json")}}}}), encoding="utf-8")
+    translations = tmp_path / "filled"
+    translations.mkdir()
+    request = _request(track)
+    write_exchange_files(request, translations)
+    fill_csv(translations / "talk.es.csv", {"s0001": "Hola.", "s0002": "Hasta pronto."})
+    out = tmp_path / "out"
+    result = localize(folder, ["es"], out, LocalizeOptions(translations=translations))
+    assert result.sentences == 2 and result.outputs["mp4"] == out / "talk.subtitled.mp4"
+    import av
+
+    with av.open(str(result.outputs["mp4"])) as container:
+        tracks = [(s.metadata.get("language"), bool(int(s.disposition) & 1)) for s in container.streams.subtitles]
+    assert tracks == [("eng", True), ("spa", False)]
+    assert [cue.lines for cue in load(out / "talk.es.srt").cues] == [["Hola."], ["Hasta pronto."]]
+
+
+def test_the_infsh_translator_runs_the_llm_app_on_the_service_and_retries_a_wrong_count(source_file, tmp_path,
+                                                                                        infsh_sdk):
+    calls = []
+
+    def llm(inputs, out_dir):  # an LLM that drops lines on its first answer
+        calls.append(inputs)
+        numbered = _numbered(inputs["text"])
+        if len(calls) == 1:
+            numbered = numbered[:1]
+        return {"response": "\n".join(f"{n}. [es] {text}" for n, text in enumerate(numbered, start=1))}
+
+    infsh_sdk.register_app("openrouter/claude-haiku-45", llm, required=("text", "system_prompt"))
+    result = run_cli("localize", source_file, "--to", "es", "-o", tmp_path / "out", "--translator", "infsh", "--json")
+    assert result.returncode == 0, result.stderr
+    assert [len(_numbered(inputs["text"])) for inputs in calls] == [3, 2], "the two missing sentences asked again"
+    assert infsh_sdk.submissions["openrouter/claude-haiku-45"] == 2
+    spanish = load(tmp_path / "out" / f"{source_file.stem}.es.srt")
+    assert " ".join(" ".join(cue.lines) for cue in spanish.cues).startswith("[es] Welcome to captionkit. [es] Today")
+
+
+def test_an_input_is_never_overwritten_by_an_output(tmp_path):
+    source = save(build_track(timed_words(SOURCE_TEXT)), tmp_path / "talk.en.srt")
+    before = source.read_bytes()
+    run_cli("localize", source, "--to", "es", "-o", tmp_path)
+    fill_csv(tmp_path / "translations" / "talk.es.csv", {"s0001": "Uno.", "s0002": "Dos.", "s0003": "Tres."})
+    assert_one_line_error(run_cli("localize", source, "--to", "es", "-o", tmp_path), "talk.en.srt", "overwrite")
+    assert source.read_bytes() == before

@@ -147,12 +147,18 @@ def test_edit_redoes_only_the_changed_segment(rendered, tmp_path):
     assert "just as written" in load(edited.outputs["srt"]).cues[-1].text
 
 
-def test_force_redoes_everything(tmp_path):
-    options = RenderOptions(size=SIZE, max_clip=4.0, preset="ultrafast")
-    first = _render(tmp_path, "Hello there. This is short.", options=options)
-    forced = _render(tmp_path, "Hello there. This is short.", options=options, force=True)
-    assert sum(step.reused for step in forced.report.steps) == 0
-    assert sum(step.made for step in forced.report.steps) == sum(step.made for step in first.report.steps)
+def test_cli_json_then_force_redoes_everything(tmp_path):
+    script = tmp_path / "-short script.txt"  # a leading dash is a file name, not an option
+    script.write_text("Hello there. This is short.", "utf-8")
+    command = ["render", script, "--portrait", PORTRAIT, "-o", tmp_path / "out: ü", "--size", "320x180", "--json"]
+    first = run_cli(*command)
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert Path(summary["outputs"]["video"]).is_file() and summary["plan"]["pieces"] == 1
+    assert [step["name"] for step in summary["steps"]][-1] == "report" and summary["real_time_factor"] > 0
+    forced = json.loads(run_cli(*command, "--force").stdout)
+    assert sum(step["reused"] for step in forced["steps"]) == 0
+    assert sum(step["made"] for step in forced["steps"]) == sum(step["made"] for step in summary["steps"])
 
 
 def test_cli_dry_run_spends_nothing(tmp_path):
@@ -175,6 +181,15 @@ def test_cli_json_dry_run(tmp_path):
     assert plan["segments"] == 2 and plan["paid_clips"] == 0 and plan["tasks"] == {}
     assert 36 < plan["speech_seconds"] < 46  # twelve sentences of about 3.3 s
     assert plan["pieces"] == math.ceil(plan["speech_seconds"] / 9.5)
+
+
+def test_output_never_overwrites_the_script(tmp_path):
+    script = tmp_path / "talk.srt"
+    script.write_text("1\n00:00:00,000 --> 00:00:01,000\nHello there.\n", "utf-8")
+    before = script.read_bytes()
+    result = run_cli("render", script, "--portrait", PORTRAIT, "-o", tmp_path, "--size", "320x180")
+    assert_one_line_error(result, "would overwrite the input")
+    assert script.read_bytes() == before
 
 
 @pytest.mark.parametrize("case", ["missing portrait", "not an image", "empty script", "unwritable output",

@@ -24,6 +24,7 @@ from __future__ import annotations
 import difflib
 import glob
 import hashlib
+import importlib.util
 import json
 import os
 import tomllib
@@ -57,11 +58,15 @@ SETTING_KINDS: dict[str, tuple[str, ...]] = {
     "translations": ("localize",),
     "glossary": ("localize",),
     "captions": ("localize",),
+    "portrait": ("render",),
+    "engine": ("render",),
+    "avatar": ("render",),
+    "size": ("render",),
     "workers": JOB_KINDS,
 }
 JOB_KEYS = {"kind", "name", "input", "inputs", "languages", *SETTING_KINDS}
 #: Settings that name a file or folder next to the manifest; ``{stem}`` is the input's stem.
-PATH_SETTINGS = ("script", "translations", "glossary", "captions")
+PATH_SETTINGS = ("script", "translations", "glossary", "captions", "portrait")
 
 
 class ManifestError(CaptionkitError):
@@ -84,6 +89,10 @@ class JobSettings:
     translations: Path | None = None
     glossary: Path | None = None
     captions: Path | None = None
+    portrait: Path | None = None
+    engine: str | None = None
+    avatar: str | None = None
+    size: tuple[int, int] | None = None     # render: the output video's width and height
 
 
 @dataclass(frozen=True)
@@ -263,11 +272,13 @@ class _Reader:
                 if not isinstance(values[key], bool):
                     raise self.fail(where, f"{key} must be true or false")
                 settings[key] = values[key]
-        for key in ("style", "profile", "model"):
+        for key in ("style", "profile", "model", "engine", "avatar"):
             if key in values:
                 settings[key] = self.text(values[key], where, key)
         if "language" in values:
             settings["language"] = self.language(values["language"], where + "language: ")
+        if "size" in values:
+            settings["size"] = self.size(values["size"], where)
         if "translator" in values:
             settings["translator"] = self.choice(values["translator"], TRANSLATORS, where, "translator")
         if kind == "localize":
@@ -283,6 +294,12 @@ class _Reader:
         for key in PATH_SETTINGS:
             if key in values:
                 settings[key] = self.side_path(values[key], stem, where + key)
+        if kind == "render":
+            if importlib.util.find_spec("captionkit.jobs.render") is None:
+                raise self.fail(where, "render jobs need `captionkit render`, which this version of captionkit "
+                                       "does not have; render the videos first, then caption or localize them")
+            if "portrait" not in settings:
+                raise self.fail(where, "render jobs need the presenter's picture: portrait = \"portrait.png\"")
         return JobSettings(**settings)
 
     def side_path(self, value: Any, stem: str, where: str) -> Path:
@@ -292,6 +309,12 @@ class _Reader:
         if not path.exists():
             raise self.fail("", f"{where}: {path} does not exist; fix the path")
         return path.resolve()
+
+    def size(self, value: Any, where: str) -> tuple[int, int]:
+        parts = value.lower().split("x") if isinstance(value, str) else []
+        if len(parts) != 2 or not all(part.isdigit() and int(part) >= 16 for part in parts):
+            raise self.fail(where, f"size {value!r} must be WIDTHxHEIGHT in pixels, e.g. \"1280x720\"")
+        return int(parts[0]), int(parts[1])
 
     def language(self, code: Any, where: str) -> str:
         from ..render.mux import LANGUAGES
@@ -336,7 +359,8 @@ class _Reader:
 def _with_fingerprint(task: Task) -> Task:
     """``task`` with a hash of what decides its outputs: kind, settings, and the files it reads."""
     settings = {key: str(value) if isinstance(value, Path) else value for key, value in asdict(task.settings).items()}
-    files = [task.input, *(path for path in (task.settings.script, task.settings.glossary, task.settings.captions) if path)]
+    named = (task.settings.script, task.settings.glossary, task.settings.captions, task.settings.portrait)
+    files = [task.input, *(path for path in named if path)]
     if task.settings.translations:
         files += sorted(task.settings.translations.glob(f"{glob.escape(task.input.stem)}.*"))
     described = {

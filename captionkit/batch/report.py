@@ -10,13 +10,15 @@ can be mailed or archived alone; caption files are linked relative to the report
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
+import io
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
-from ..files import write_text_atomic
-from .manifest import Manifest, Task
+from ..files import write_bytes_atomic, write_text_atomic
+from .manifest import REPORT_FILES, Manifest, Task
 from .state import DONE, FAILED, NEEDS_INPUT, BatchState, TaskRecord
 
 NOT_RUN = "not run"
@@ -35,7 +37,9 @@ table { border-collapse: collapse; } th, td { border-bottom: 1px solid #d0d7de; 
 .figure b { display: block; font-size: 22px; }
 .badge { display: inline-block; color: #fff; border-radius: 10px; padding: 1px 10px; font-weight: 600; }
 .poster { position: relative; display: inline-block; line-height: 0; }
-.poster img { display: block; max-width: 320px; }
+.poster img { display: block; width: 320px; height: auto; }
+.said { display: block; max-width: 320px; font-size: 12px; color: #57606a; margin-top: 2px; }
+td.nowrap { white-space: nowrap; }
 .poster .caption { position: absolute; left: 4px; right: 4px; bottom: 6px; line-height: 1.25; color: #fff;
   text-align: center; font-weight: 600; white-space: pre-line; text-shadow: 0 0 3px #000, 0 0 2px #000; }
 .error { color: #cf222e; max-width: 520px; } .muted { color: #6e7781; } .lint-ok { color: #1a7f37; }
@@ -46,6 +50,58 @@ table { border-collapse: collapse; } th, td { border-bottom: 1px solid #d0d7de; 
 def write_report(manifest: Manifest, state: BatchState, path: Path) -> Path:
     """Write the report of ``manifest``'s tasks as ``state`` records them to ``path`` (atomically)."""
     return write_text_atomic(path, render_report(manifest, state, path.parent))
+
+
+def report_fonts() -> list[Path]:
+    """The fonts the report draws caption text with, in fallback order: the bundled Noto Sans, Arabic
+    and Hebrew, then Noto Sans CJK JP when its package is installed."""
+    from ..style.fonts import fonts_dir
+
+    fonts = [fonts_dir() / name for name in
+             ("NotoSans-Regular.ttf", "NotoSansArabic-Regular.ttf", "NotoSansHebrew-Regular.ttf")]
+    try:
+        import importlib.resources
+
+        fonts.append(Path(str(importlib.resources.files("noto_cjk_sans_jp_regular") / "NotoSansCJKjp-Regular.otf")))
+    except ModuleNotFoundError:
+        pass
+    return [font for font in fonts if font.is_file()]
+
+
+def font_faces(text: str, cache: Path) -> tuple[str, list[str]]:
+    """``@font-face`` rules embedding, for each report font, the subset that draws ``text``, and the family
+    names in fallback order: caption text shows in every script without fonts on the viewer's system.
+
+    Subsets are kept in ``cache`` by font and characters, so rewriting the report costs nothing.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    wanted = {ord(char) for char in text if not char.isspace()}
+    rules, families = [], []
+    for number, path in enumerate(report_fonts(), start=1):
+        font = TTFont(str(path), lazy=True)
+        drawn = sorted(wanted & set(font.getBestCmap()))
+        if not drawn:
+            continue
+        wanted -= set(drawn)
+        key = hashlib.sha256(f"{path.name}:{drawn}".encode()).hexdigest()[:16]
+        stored = cache / f"{path.stem}.{key}{path.suffix}"
+        if not stored.is_file():
+            options = subset.Options()
+            options.layout_features = ["*"]  # keep shaping: Arabic joining forms, ligatures, vertical forms
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(unicodes=drawn)
+            subsetter.subset(font)
+            buffer = io.BytesIO()
+            font.save(buffer)
+            write_bytes_atomic(stored, buffer.getvalue())
+        family = f"captionkit-report-{number}"
+        kind = "otf" if path.suffix == ".otf" else "ttf"
+        data = base64.b64encode(stored.read_bytes()).decode("ascii")
+        rules.append(f"@font-face {{ font-family: '{family}'; src: url(data:font/{kind};base64,{data}); }}")
+        families.append(f"'{family}'")
+    return "\n".join(rules), families
 
 
 def render_report(manifest: Manifest, state: BatchState, base: Path) -> str:
@@ -60,9 +116,12 @@ def render_report(manifest: Manifest, state: BatchState, base: Path) -> str:
         ("caption files", len(rows), None), ("pass lint", f"{lint_passed}/{len(rows)}", None),
         ("task time", f"{seconds:.1f} s", None),
     ]
+    faces, families = font_faces("".join(row["poster_text"] for row in rows), manifest.output / REPORT_FILES / "fonts")
+    caption_fonts = f".caption, .said {{ font-family: {', '.join([*families, 'sans-serif'])}; }}"
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>captionkit batch: {_e(manifest.path.name)}</title><style>{_STYLE}</style></head><body>",
+        f"<title>captionkit batch: {_e(manifest.path.name)}</title>",
+        f"<style>{_STYLE}{faces}\n{caption_fonts}</style></head><body>",
         f"<h1>Batch report: {_e(manifest.path.name)}</h1>",
         f'<p class="muted">Outputs in {_e(str(manifest.output))}</p>',
         '<div class="summary" id="summary">',
@@ -114,7 +173,8 @@ def _tasks_table(entries: list[tuple[Task, TaskRecord | None]], manifest: Manife
                 f'<tr data-key="{_e(task.key)}" data-language="{_e(language)}" data-status="{status}"'
                 f' data-run="{record.run if record else ""}">'
                 f"<td>{task.job} · {task.kind}</td><td>{_e(task.key)}<br><span class=\"muted\">{_e(task.input.name)}"
-                f"</span></td><td>{_e(language)}</td><td>{_badge(status)}</td><td>{ran}</td><td>{took}</td>"
+                f"</span></td><td>{_e(language)}</td><td>{_badge(status)}</td><td class=\"nowrap\">{ran}</td>"
+                f"<td class=\"nowrap\">{took}</td>"
                 f"<td>{_lint(row) if row else _error(record)}</td><td>{_poster(row, manifest.output) if row else ''}</td>"
                 f"<td>{_link(row, manifest.output, base) if row else ''}</td></tr>"
             )
@@ -132,7 +192,8 @@ def _lint(row: dict) -> str:
     if lint["passed"]:
         return f'<span class="lint-ok">passes {_e(lint["profile"])}</span> ({row["cues"]} cues){unavoidable}'
     first = f'<br><span class="muted">{_e(lint["first"])}</span>' if lint.get("first") else ""
-    return f'<span class="lint-bad">{lint["errors"]} errors under {_e(lint["profile"])}</span>{first}{unavoidable}'
+    errors = f'{lint["errors"]} error{"s" if lint["errors"] != 1 else ""}'
+    return f'<span class="lint-bad">{errors} under {_e(lint["profile"])}</span>{first}{unavoidable}'
 
 
 def _error(record: TaskRecord | None) -> str:
@@ -148,11 +209,13 @@ def _poster(row: dict, output: Path) -> str:
     data = base64.b64encode(image.read_bytes()).decode("ascii")
     language = row["language"]
     direction = "rtl" if language.split("-")[0] in RIGHT_TO_LEFT else "ltr"
-    caption = ("" if row.get("burned") else
-               f'<span class="caption" lang="{_e(language)}" dir="{direction}">{_e(row["poster_text"])}</span>')
+    text = f'lang="{_e(language)}" dir="{direction}">{_e(row["poster_text"])}</span>'
     title = f'{row["poster_time"]:.2f} s: {row["poster_text"]}'
+    if row.get("burned"):  # the frame shows the burned captions; their text again below, readable at any size
+        return (f'<span class="poster" title="{_e(title)}"><img alt="{_e(row["poster_text"])}" '
+                f'src="data:image/jpeg;base64,{data}"></span><span class="said" {text}')
     return (f'<span class="poster" title="{_e(title)}"><img alt="{_e(row["poster_text"])}" '
-            f'src="data:image/jpeg;base64,{data}">{caption}</span>')
+            f'src="data:image/jpeg;base64,{data}"><span class="caption" {text}</span>')
 
 
 def _link(row: dict, output: Path, base: Path) -> str:

@@ -47,8 +47,9 @@ def run_task(task: Task, output: Path, threads: int, progress: ProgressSink | No
         _remove_leftovers(task.out_dir)
         rows, warnings = RUNNERS[task.kind](task, output, stage)
     except CaptionkitError as problem:
-        status = NEEDS_INPUT if type(problem).__name__ == "TranslationsNeeded" else FAILED
-        error = str(problem)
+        status, error = FAILED, str(problem)
+        if type(problem).__name__ == "TranslationsNeeded":
+            status, error = NEEDS_INPUT, _translations_wanted(task, problem)
     except Exception as problem:  # noqa: BLE001 - one task's bug must not stop the batch; it is reported
         where = traceback.extract_tb(problem.__traceback__)[-1]
         error = f"{type(problem).__name__}: {problem} (at {Path(where.filename).name}:{where.lineno})"
@@ -110,11 +111,35 @@ def _run_localize(task: Task, output: Path, stage) -> tuple[list[dict], list[str
 
 
 def _run_render(task: Task, output: Path, stage) -> tuple[list[dict], list[str]]:
-    raise CaptionkitError("render jobs need `captionkit render`, which this version of captionkit does not have yet; "
-                          "render the videos first and caption or localize them")
+    from .. import formats
+    from ..jobs.render import RenderOptions, render
+
+    settings = task.settings
+    chosen = {"engine": settings.engine, "avatar": settings.avatar, "style": settings.style,
+              "profile": settings.profile, "model": settings.model, "size": settings.size}
+    options = RenderOptions(**{key: value for key, value in chosen.items() if value is not None})
+    result = render(task.input, settings.portrait, task.out_dir, options,
+                    on_step=lambda record, finished: stage(record.name, 1.0 if finished else 0.0))
+    stage("checking", 0.9)
+    captions = result.outputs["srt"]
+    language = formats.load(captions).language or "en"
+    profile = settings.profile or _style_profile(settings.style or "clean")
+    row = _language_row(task, output, language, captions, profile, result.outputs.get("video"))
+    return [row], [warning for step in result.report.steps for warning in getattr(step, "warnings", [])]
 
 
 RUNNERS = {"caption": _run_caption, "localize": _run_localize, "render": _run_render}
+
+
+def _translations_wanted(task: Task, problem: CaptionkitError) -> str:
+    """What to do when the ``file`` translator wrote exchange files, in the batch's terms."""
+    files: dict[str, list[Path]] = getattr(problem, "files", {})
+    if not files:
+        return str(problem)
+    written = ", ".join(str(paths[0].with_suffix("")) + ".{csv,xlf,po}" for paths in files.values())
+    where = f"and put it in {task.settings.translations}" if task.settings.translations else "where it is"
+    return f"translations needed for {', '.join(files)}: fill the target column of one of {written} {where}, " \
+           "then run the batch again"
 
 
 def _style_profile(style: str) -> str:
@@ -131,7 +156,10 @@ def _language_row(task: Task, output: Path, language: str, captions: Path, profi
     from ..media import probe
 
     picture = burned or task.input
-    info = probe(picture) if picture.is_file() else None
+    try:
+        info = probe(picture) if picture.is_file() else None
+    except CaptionkitError:  # a caption file as the input: no picture for the poster
+        info = None
     fps = float(info.fps) if info is not None and info.fps else None
     report = lint_file(captions, profile, fps, language=language)
     track = formats.load(captions, language=language)

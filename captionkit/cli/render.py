@@ -72,8 +72,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     report = result.report
     spoken = report.spoken_seconds or 0.0
-    print(f"{spoken:.1f} s of speech in {result.plan['pieces']} piece(s), made in {report.seconds:.1f} s "
-          f"({report.seconds / spoken:.2f}x real time)" if spoken else "")
+    paid = f", {result.plan['paid_clips']} paid avatar clips" if args.engine == "infsh" else ""
+    print(f"{spoken:.1f} s of speech in {result.plan['pieces']} piece(s){paid}, made in {report.seconds:.1f} s "
+          f"({report.seconds / spoken:.2f}x real time)")
     for path in result.outputs.values():
         print(path)
     return 0

@@ -173,8 +173,14 @@ def _read_profile_chain(profile: "str | Path", seen: tuple[str, ...]) -> tuple[d
     values: dict = {}
     languages: dict[str, dict] = {}
     if "extends" in data:
-        values, languages, _ = _read_profile_chain(data.pop("extends"), seen + (name,))
-    for language, overrides in data.pop("languages", {}).items():
+        base = data.pop("extends")
+        if not isinstance(base, str):
+            raise CaptionkitError(f"profile {path}: extends = {base!r} must name a profile or a .toml file")
+        values, languages, _ = _read_profile_chain(base, seen + (name,))
+    per_language = data.pop("languages", {})
+    if not isinstance(per_language, dict) or not all(isinstance(table, dict) for table in per_language.values()):
+        raise CaptionkitError(f"profile {path}: [languages] must hold one table per language, e.g. [languages.ja]")
+    for language, overrides in per_language.items():
         bad = sorted(set(overrides) - (_FILE_KEYS - {"extends", "languages", "description"}))
         if bad:
             raise CaptionkitError(f"profile {path} [languages.{language}] has unknown keys {', '.join(bad)}")

@@ -9,15 +9,15 @@ those rules; breaking only between them keeps the rules and breaks lines where a
 **Arabic, Hebrew** and the other right-to-left scripts are stored in reading order; a player decides
 where punctuation, digits and Latin words go by the Unicode bidi algorithm and the paragraph's
 direction, which most players take as left to right for subtitles: a final full stop then lands on the
-wrong (right) side. :func:`rtl_word` and :func:`rtl_line` add invisible marks (RLM around each word
-that starts or ends with something not right-to-left, and an RLE...PDF embedding around each line) so
-that every player and libass show the punctuation where a right-to-left reader expects it.
+wrong (right) side, and a line that starts with a Latin word reads backwards. :func:`rtl_line` embeds
+each line right to left (RLE ... PDF), so every player shows punctuation, numbers and Latin words where
+a right-to-left reader expects them (libass also takes the direction from the text: see formats/ass.py).
 """
 
 from __future__ import annotations
 
 import functools
-import unicodedata
+import re
 
 from ..model import RIGHT_TO_LEFT_LANGUAGES
 
@@ -31,10 +31,14 @@ NO_LINE_START = frozenset(
     "\u31f0\u31f1\u31f2\u31f3\u31f4\u31f5\u31f6\u31f7\u31f8\u31f9\u31fa\u31fb\u31fc\u31fd\u31fe\u31ff"
     "\uff67\uff68\uff69\uff6a\uff6b\uff6c\uff6d\uff6e\uff6f\uff70"
 )
+#: Latin words with spaces between them inside CJK text, and the private-use characters that hold them
+#: while BudouX cuts the text.
+_LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'.-]*(?: +[A-Za-z0-9][A-Za-z0-9'.-]*)+")
+_HELD = 0xF0000
 #: Characters that may not end a line (opening brackets and quotes).
 NO_LINE_END = frozenset("([{\u3008\u300a\u300c\u300e\u3010\u3014\u3016\u3018\u301d\uff08\uff3b\uff5b\uff5f\u00ab\u201c\u2018")
 
-RLM, RLE, PDF = "\u200f", "\u202b", "\u202c"
+RLE, PDF = "\u202b", "\u202c"
 
 
 def is_right_to_left(language: str | None) -> bool:
@@ -49,9 +53,18 @@ def unspaced_tokens(text: str, language: str = "ja", max_length: float = 16) -> 
     end a line joins the piece after it. A piece longer than ``max_length`` is cut between characters
     where the rules allow.
     """
-    compact = "".join(text.split()) if _base(language) != "th" else text.strip()
+    latin_runs: list[str] = []
+
+    def hold(match: re.Match) -> str:  # a Latin phrase ("three features") stays whole, spaces and all
+        latin_runs.append(match.group(0))
+        return chr(_HELD + len(latin_runs) - 1)
+
+    held = _LATIN_RUN.sub(hold, text.strip())
+    compact = "".join(held.split()) if _base(language) != "th" else held
     parser = _phrase_parser(language)
     phrases = parser.parse(compact) if parser is not None else list(compact)
+    phrases = [re.sub(f"[{chr(_HELD)}-{chr(_HELD + 255)}]", lambda m: latin_runs[ord(m.group(0)) - _HELD], phrase)
+               for phrase in phrases]
     pieces: list[str] = []
     for phrase in phrases:
         while pieces and phrase and phrase[0] in NO_LINE_START:
@@ -71,11 +84,19 @@ def _cut_long(piece: str, max_length: float) -> list[str]:
     parts = []
     while len(piece) > limit:
         cut = limit
-        while cut > 1 and (piece[cut] in NO_LINE_START or piece[cut - 1] in NO_LINE_END):
+        while cut > 1 and (piece[cut] in NO_LINE_START or piece[cut - 1] in NO_LINE_END
+                           or (_is_latin(piece[cut - 1]) and _is_latin(piece[cut]))):
             cut -= 1
+        if cut == 1:  # one long Latin word: cut it anyway
+            cut = limit
         parts.append(piece[:cut])
         piece = piece[cut:]
     return parts + [piece]
+
+
+def _is_latin(char: str) -> bool:
+    """A letter of a Latin word (a line may break at the space between two, not inside one)."""
+    return char.isascii() and (char.isalnum() or char in "'-")
 
 
 def _base(language: str | None) -> str:
@@ -96,22 +117,6 @@ def _phrase_parser(language: str):
     if code.startswith("th"):
         return budoux.load_default_thai_parser()
     return None
-
-
-def _is_rtl_strong(char: str) -> bool:
-    return unicodedata.bidirectional(char) in ("R", "AL")
-
-
-def rtl_word(text: str) -> str:
-    """``text`` with an RLM before it if it starts, and after it if it ends, with a character that is not
-    right-to-left (punctuation, a digit, a Latin word), so it stays in place within right-to-left text."""
-    if not text:
-        return text
-    if not _is_rtl_strong(text[0]) and not text.startswith(RLM):
-        text = RLM + text
-    if not _is_rtl_strong(text[-1]) and not text.endswith(RLM):
-        text = text + RLM
-    return text
 
 
 def rtl_line(line: str) -> str:

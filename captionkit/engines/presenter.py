@@ -74,15 +74,16 @@ def render_avatar_clip(
     fps: Fraction = Fraction(30),
     clock_start: float = 0.0,
     motion: Motion = Motion(),
-    crf: int = 20,
-    preset: str = "veryfast",
+    crf: int = 17,
+    preset: str = "ultrafast",
 ) -> Path:
     """Write ``out``: exactly ``frames`` frames of ``portrait`` swaying on a backdrop of ``size``, over ``audio``.
 
     ``clock_start`` is where the clip starts in the whole video (seconds), so the
     sway continues across clips. The portrait is composed once on a canvas a
     little larger than the frame, and each frame is a moving crop of it (cheap:
-    no scaling or blending per frame).
+    no scaling or blending per frame). The defaults suit an intermediate clip
+    that is encoded again (fast, nearly lossless).
     """
     import tempfile
 

@@ -15,7 +15,8 @@
    (:mod:`captionkit.localize.resegment`), ``<stem>.<lang>.srt/.vtt/.ass``, a lint of the result, and with
    ``burn`` ``<stem>.<lang>.captioned.mp4``.
 5. **Soft tracks**: ``<stem>.subtitled.mp4`` (mov_text) and ``.mkv`` with every language, each tagged
-   with its ISO 639-2 code and named, the source language first and default.
+   with its ISO 639-2 code and named, the source language first and default (caption tracks the video
+   already had are left out, so none is doubled).
 """
 
 from __future__ import annotations
@@ -89,10 +90,12 @@ class LocalizeResult:
     languages: dict[str, LanguageResult]
     outputs: dict[str, Path]
     warnings: list[str] = field(default_factory=list)
+    stem: str = ""  # the name every output starts with
 
     def to_dict(self) -> dict:
         return {
             "source": str(self.source),
+            "stem": self.stem,
             "source_language": self.source_language,
             "sentences": self.sentences,
             "languages": {code: result.to_dict() for code, result in self.languages.items()},
@@ -171,7 +174,10 @@ def localize(
             needed.update(waiting.files)
     if needed:
         raise TranslationsNeeded(needed)
-    result = LocalizeResult(source_path, source_language, len(sentences), {}, {}, list(resolved.notes))
+    _refuse_to_overwrite(_planned_outputs(outdir, resolved, [source_language, *codes], options),
+                         [source_path, options.captions, options.script, options.glossary, resolved.video,
+                          *_translation_files(options.translations)])
+    result = LocalizeResult(source_path, source_language, len(sentences), {}, {}, list(resolved.notes), resolved.stem)
     fps, size, duration = _video_facts(resolved.video)
     style = options.style or "clean"
     source_files = _write_captions(resolved.track, outdir / f"{resolved.stem}.{source_language}", size, style, fps)
@@ -202,6 +208,27 @@ def localize(
     return result
 
 
+def _planned_outputs(outdir: Path, source: Source, languages: list[str], options: LocalizeOptions) -> list[Path]:
+    names = [f"{source.stem}.{code}.{kind}" for code in languages for kind in CAPTION_FORMATS]
+    if options.burn:
+        names += [f"{source.stem}.{code}.captioned.mp4" for code in languages[1:]]
+    if source.video is not None:
+        names += [f"{source.stem}.subtitled.mp4", f"{source.stem}.subtitled.mkv"]
+    return [outdir / name for name in names]
+
+
+def _translation_files(folder: Path | None) -> list[Path]:
+    return sorted(folder.iterdir()) if folder is not None and folder.is_dir() else []
+
+
+def _refuse_to_overwrite(outputs: list[Path], inputs: list[Path | None]) -> None:
+    """An error naming the first output that is (through any path spelling) one of the inputs."""
+    given = [path for path in inputs if path is not None and path.exists()]
+    for output in outputs:
+        if output.exists() and any(os.path.samefile(output, path) for path in given):
+            raise CaptionkitError(f"{output}: localize would overwrite this input with its output; choose another -o")
+
+
 def _translator(options: LocalizeOptions, outdir: Path, make_translator):
     return make_translator(
         options.translator, exchange_dir=outdir / "translations", translations=options.translations,
@@ -227,8 +254,6 @@ def _length_notes(sentences, profile: str, language: str) -> dict[str, str]:
 
 def _resolve_source(source: Path, outdir: Path, options: LocalizeOptions) -> Source:
     """The master track and the video of ``source`` (a video, a caption file or a render folder)."""
-    from ..formats import load
-
     if source.is_dir():
         return _render_folder(source, options)
     if not source.is_file():
@@ -237,13 +262,13 @@ def _resolve_source(source: Path, outdir: Path, options: LocalizeOptions) -> Sou
     if suffix in CAPTION_SUFFIXES:
         if options.burn:
             raise CaptionkitError(f"{source}: a caption file has no picture to burn into; drop --burn or give the video")
-        return Source(load(source, options.source_language), None, _stem(source))
+        return Source(_read(source, options), None, _stem(source))
     if options.captions is not None:
-        return Source(load(options.captions, options.source_language), source, source.stem)
+        return Source(_read(options.captions, options), source, source.stem)
     master = outdir / f"{source.stem}.json"
     inputs = [source] + ([Path(options.script)] if options.script is not None else [])
     if master.is_file() and all(master.stat().st_mtime >= path.stat().st_mtime for path in inputs if path.is_file()):
-        return Source(load(master, options.source_language), source, source.stem,
+        return Source(_read(master, options), source, source.stem,
                       [f"reused the captions in {master}; delete it to caption the video again"])
     from ..speech.models import DEFAULT_MODEL
     from .caption import caption
@@ -255,23 +280,58 @@ def _resolve_source(source: Path, outdir: Path, options: LocalizeOptions) -> Sou
     return Source(captioned.track, source, source.stem, list(captioned.warnings))
 
 
-def _render_folder(folder: Path, options: LocalizeOptions) -> Source:
-    """A ``render`` output folder: its video and its master captions JSON (the one named like the video)."""
+def _read(path: Path, options: LocalizeOptions) -> Track:
+    """A caption file as a track (a file of timed words only is cut into cues by the profile)."""
+    from functools import partial
+
+    from ..cues.segment import build_track
     from ..formats import load
 
+    return load(path, options.source_language, segment=partial(build_track, profile=options.profile or "netflix"))
+
+
+def _render_folder(folder: Path, options: LocalizeOptions) -> Source:
+    """A ``render`` output folder: its clean video (``<stem>.subtitled.mp4``, not the burned copy) and its
+    master captions: the timed words ``report.json`` names, else ``<stem>.json``/``.srt``, else the one
+    caption JSON beside the video."""
     videos = sorted(path for path in folder.iterdir() if path.suffix.lower() in VIDEO_SUFFIXES
                     and not path.name.startswith(".") and ".captioned." not in path.name)
-    tracks = sorted(path for path in folder.glob("*.json") if path.name != "report.json" and not path.name.startswith("."))
-    if len(videos) != 1 or not tracks:
-        raise CaptionkitError(
-            f"{folder}: a render folder holds one video and its captions JSON; found {len(videos)} videos "
-            f"and {len(tracks)} caption JSON files; give the video with --captions instead"
-        )
+    if len(videos) != 1:
+        raise CaptionkitError(f"{folder}: a render folder holds one clean video and its captions; found "
+                              f"{len(videos)} videos; give the video itself with --captions instead")
     video = videos[0]
-    named = [path for path in tracks if path.stem == video.stem]
-    if not named and len(tracks) > 1:
-        raise CaptionkitError(f"{folder}: several caption JSON files and none named like {video.name}; use --captions")
-    return Source(load((named or tracks)[0], options.source_language), video, video.stem)
+    stem = video.name.split(".")[0]
+    jsons = [path for path in folder.glob("*.json") if path.name != "report.json" and not path.name.startswith(".")]
+    candidates = [_report_words(folder / "report.json"), folder / f"{stem}.json", folder / f"{stem}.srt",
+                  folder / f"{stem}.vtt", jsons[0] if len(jsons) == 1 else None]
+    captions = next((path for path in candidates if path is not None and path.is_file()), None)
+    if captions is None:
+        raise CaptionkitError(f"{folder}: no captions for {video.name} (report.json words, {stem}.json or "
+                              f"{stem}.srt); give the video with --captions")
+    return Source(_read(captions, options), video, stem)
+
+
+def _report_words(report: Path) -> Path | None:
+    """The timed-words file a render ``report.json`` names (its ``words`` output), if any."""
+    import json
+
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            words = item.get("words")
+            if isinstance(words, str) and words.endswith(".json"):
+                path = Path(words) if Path(words).is_absolute() else report.parent / words
+                if path.is_file():
+                    return path
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def _stem(path: Path) -> str:
@@ -313,6 +373,8 @@ def _lint(track: Track, profile: str, fps: float | None) -> tuple[int, int]:
 
 def _mux_all(video: Path, base: Path, source_language: str, source_files: dict[str, Path],
              result: LocalizeResult) -> dict[str, Path]:
+    import tempfile
+
     from ..render.mux import SubtitleInput, language_name, mux
 
     tracks: list[SubtitleInput | str | os.PathLike] = [
@@ -320,7 +382,24 @@ def _mux_all(video: Path, base: Path, source_language: str, source_files: dict[s
     ]
     for code, language in result.languages.items():
         tracks.append(SubtitleInput(language.outputs["srt"], code, language_name(code) or code))
-    return {
-        "mp4": mux(video, tracks, base.with_name(f"{base.name}.subtitled.mp4"), default=0),
-        "mkv": mux(video, tracks, base.with_name(f"{base.name}.subtitled.mkv"), default=0),
-    }
+    with tempfile.TemporaryDirectory(prefix="captionkit-localize-") as work:
+        clean = _without_subtitles(video, Path(work))  # the video's own caption tracks would be doubled
+        return {
+            "mp4": mux(clean, tracks, base.with_name(f"{base.name}.subtitled.mp4"), default=0),
+            "mkv": mux(clean, tracks, base.with_name(f"{base.name}.subtitled.mkv"), default=0),
+        }
+
+
+def _without_subtitles(video: Path, work: Path) -> Path:
+    """``video`` itself, or a stream copy of it without its subtitle tracks when it has some."""
+    import av
+
+    from ..media import run_ffmpeg
+
+    with av.open(str(video)) as container:
+        if not container.streams.subtitles:
+            return video
+    copy = work / f"clean{video.suffix.lower()}"
+    run_ffmpeg(["-i", f"file:{video}", "-map", "0", "-map", "-0:s", "-c", "copy", "-map_metadata", "0", str(copy)],
+               what="copying the video without its caption tracks")
+    return copy

@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -82,7 +81,7 @@ class RenderOptions:
     margin: float = 0.5  # seconds kept under max_clip
     model: str = DEFAULT_MODEL  # the speech model for alignment
     crf: int = 18  # x264 quality of the final video
-    preset: str = "fast"  # x264 preset of the final video
+    preset: str = "veryfast"  # x264 preset of the final video (crf 18 keeps it visually lossless)
     speech: SpeechPlanOptions = SpeechPlanOptions()
     narration: NarrationOptions = NarrationOptions()
     voices: LocalVoices = LocalVoices()
@@ -188,7 +187,7 @@ class _Run:
         try:
             yield record
         finally:
-            record.seconds = time.perf_counter() - record.started
+            record.stop()
         if self.on_step:
             self.on_step(record, True)
 
@@ -223,7 +222,7 @@ def render(
     with run.step("master") as record:
         master = _master(run, segment_files, record)
     with run.step("align") as record:
-        plan_path, words_path = _align(run, master, script_path, parsed, record)
+        plan_path = _align(run, master, script_path, parsed, record)
     with run.step("avatar") as record:
         clips = _avatar_clips(run, portrait_path, plan_path, record)
     with run.step("finish") as record:
@@ -233,7 +232,7 @@ def render(
         record.outputs["report"] = str(out_path / REPORT)
         outputs["report"] = out_path / REPORT
         run.report.outputs = {kind: str(path) for kind, path in outputs.items()}
-    plan.update(_actual_plan(plan_path, words_path))
+    plan.update(_actual_plan(plan_path, options.engine))
     run.report.save(out_path / REPORT)
     return RenderResult(outputs, run.report, plan)
 
@@ -258,6 +257,9 @@ def _check_inputs(script: Path, portrait: Path, out_dir: Path, options: RenderOp
     check_portrait(portrait)
     if not dry_run:
         check_output_folder(out_dir)
+        for path in [*output_paths(out_dir, script.stem).values(), out_dir / REPORT]:
+            if path.exists() and any(os.path.samefile(path, source) for source in (script, portrait)):
+                raise CaptionkitError(f"{path}: the output would overwrite the input; write to another folder with -o")
     problems = _preflight(portrait, script, options.avatar)
     failures = [problem for problem in problems if problem.severity == "fail"]
     record.warnings += [f"{p.subject}: {p.message} ({p.fix})" for p in problems if p.severity != "fail"]
@@ -367,11 +369,14 @@ def _master(run: _Run, segment_files: list[Path], record: StepRecord) -> Path:
 
 
 def read_audio(path: Path) -> tuple[Any, int]:
-    """A segment's samples and rate: WAV read directly, anything else decoded at its own rate."""
+    """A segment's samples and rate: 16-bit WAV read directly, anything else (a service's float WAV, MP3)
+    decoded by ffmpeg at its own rate."""
+    import wave
+
     if path.suffix.lower() == ".wav":
         try:
             return read_wav(path)
-        except Exception:  # noqa: BLE001 - a WAV the wave module cannot read (float, 24-bit): decode it
+        except (wave.Error, EOFError):
             pass
     from ..media import load_audio, probe
 
@@ -383,7 +388,7 @@ def read_audio(path: Path) -> tuple[Any, int]:
 # 4. align
 
 
-def _align(run: _Run, master: Path, script: Path, parsed: Script, record: StepRecord) -> tuple[Path, Path]:
+def _align(run: _Run, master: Path, script: Path, parsed: Script, record: StepRecord) -> Path:
     from ..assembly.split import PLAN_NAME, split_audio
     from ..model import Word
     from ..speech.align import align_script
@@ -414,7 +419,7 @@ def _align(run: _Run, master: Path, script: Path, parsed: Script, record: StepRe
     record.warnings += pieces.record["warnings"]
     record.outputs = {"words": str(words_path), "plan": str(plan_path), "pieces": pieces.record["pieces"],
                       "profile": profile}
-    return plan_path, words_path
+    return plan_path
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -447,10 +452,7 @@ def _finish(run: _Run, stem: str, clips: list[Path], plan_path: Path, master: Pa
     from ..render.mux import SubtitleInput, mux
 
     options = run.options
-    out = run.out_dir
-    names = {"srt": f"{stem}.srt", "vtt": f"{stem}.vtt", "ass": f"{stem}.ass",
-             "video": f"{stem}.captioned.mp4", "soft": f"{stem}.subtitled.mp4"}
-    outputs = {kind: out / name for kind, name in names.items()}
+    outputs = output_paths(run.out_dir, stem)
     record.inputs = {
         "clips": [file_digest(path) for path in clips], "plan": file_digest(plan_path), "master": file_digest(master),
         "style": options.style, "size": list(options.size), "crf": options.crf, "preset": options.preset,
@@ -488,6 +490,13 @@ def _finish(run: _Run, stem: str, clips: list[Path], plan_path: Path, master: Pa
     return outputs
 
 
+def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
+    """The files a run writes, by kind (report.json aside)."""
+    names = {"srt": f"{stem}.srt", "vtt": f"{stem}.vtt", "ass": f"{stem}.ass",
+             "video": f"{stem}.captioned.mp4", "soft": f"{stem}.subtitled.mp4"}
+    return {kind: out_dir / name for kind, name in names.items()}
+
+
 def _profile(plan_path: Path) -> str:
     return json.loads(plan_path.read_text("utf-8")).get("profile", "netflix")
 
@@ -497,12 +506,14 @@ def _duration(master: Path) -> float:
     return len(samples) / rate
 
 
-def _actual_plan(plan_path: Path, words_path: Path) -> dict[str, Any]:
+def _actual_plan(plan_path: Path, engine: str) -> dict[str, Any]:
+    """The plan as made: pieces, their lengths, seconds of avatar video and how many clips were paid for."""
     from ..assembly.plan import Plan
 
     plan = Plan.load(plan_path)
     return {"estimated": False, "pieces": len(plan.pieces), "avatar_seconds": round(float(plan.total_frames / plan.fps), 3),
-            "piece_seconds": [round(piece.duration, 3) for piece in plan.pieces]}
+            "piece_seconds": [round(piece.duration, 3) for piece in plan.pieces],
+            "paid_clips": len(plan.pieces) if engine == "infsh" else 0}
 
 
 def describe_plan(plan: dict[str, Any], options: RenderOptions) -> list[str]:

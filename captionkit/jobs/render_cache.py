@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import resource
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -99,6 +100,12 @@ class StepCache:
         return Entry(step, key, inputs, folder, reused=done)
 
 
+def cpu_time() -> float:
+    """CPU seconds used so far by this process and its finished children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 @dataclass(slots=True)
 class StepRecord:
     """One step of the run, for ``report.json``."""
@@ -109,11 +116,18 @@ class StepRecord:
     inputs: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # this process and its children (ffmpeg)
     reused: int = 0
     made: int = 0
     tasks: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter, repr=False)
+    started_cpu: float = field(default_factory=lambda: cpu_time(), repr=False)
+
+    def stop(self) -> None:
+        """Note the step's wall and CPU time since it started."""
+        self.seconds = time.perf_counter() - self.started
+        self.cpu_seconds = cpu_time() - self.started_cpu
 
     def count(self, entry: Entry) -> Entry:
         """Note whether ``entry`` was reused or made, and return it."""
@@ -134,6 +148,7 @@ class StepRecord:
             "name": self.name,
             "title": self.title,
             "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
             "reused": self.reused,
             "made": self.made,
             "inputs": self.inputs,
@@ -162,6 +177,10 @@ class RenderReport:
         return sum(step.seconds for step in self.steps)
 
     @property
+    def cpu_seconds(self) -> float:
+        return sum(step.cpu_seconds for step in self.steps)
+
+    @property
     def warnings(self) -> list[str]:
         return [warning for step in self.steps for warning in step.warnings]
 
@@ -177,6 +196,7 @@ class RenderReport:
             "options": self.options,
             "spoken_seconds": None if self.spoken_seconds is None else round(self.spoken_seconds, 3),
             "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
             "real_time_factor": (
                 round(self.seconds / self.spoken_seconds, 3) if self.spoken_seconds else None
             ),

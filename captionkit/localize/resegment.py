@@ -6,9 +6,9 @@ tables of ``cues/profiles``), so translated captions follow the same reading rul
 
 * **Pieces**: words in spaced languages; in Japanese and Chinese short unbreakable pieces that keep the
   line-break rules (:func:`captionkit.cues.scripts.unspaced_tokens`: no line starts with closing
-  punctuation or a small kana). Once cut, right-to-left words get direction marks and every line is
-  embedded right to left (:mod:`captionkit.cues.scripts`), so punctuation sits where an Arabic or Hebrew
-  reader expects it in any player.
+  punctuation or a small kana). Once cut, every right-to-left line is embedded right to left
+  (:func:`captionkit.cues.scripts.rtl_line`), so punctuation, numbers and Latin words sit where an Arabic
+  or Hebrew reader expects them in any player.
 * **Timing**: a target sentence takes its source sentence's time span. Where the source sentence has a
   pause, the target is cut at the piece boundary nearest the same share of its text (a comma close by is
   preferred), and each part takes the source's time on its side of the pause; within a part, time is
@@ -23,7 +23,7 @@ import math
 from typing import Mapping, Sequence
 
 from ..cues.profiles import Profile, load_profile
-from ..cues.scripts import is_right_to_left, rtl_line, rtl_word, unspaced_tokens
+from ..cues.scripts import is_right_to_left, rtl_line, unspaced_tokens
 from ..cues.segment import build_track
 from ..cues.timing import frame_time
 from ..model import Track, Word
@@ -59,9 +59,7 @@ def target_track(
             cue.start = min(cue.start, cue.end)
     if is_right_to_left(language):
         for cue in track.cues:
-            cue.lines = [rtl_line(" ".join(rtl_word(token) for token in line.split(" "))) for line in cue.lines]
-            for word in cue.words:
-                word.text = rtl_word(word.text)
+            cue.lines = [rtl_line(line) for line in cue.lines]
     return track
 
 
