@@ -133,8 +133,8 @@ def _is_file(path: Path) -> bool:
 
 
 def _guess_format(text: str, suffix: str) -> ScriptFormat:
-    if suffix in (".srt", ".vtt", ".ass", ".ssa"):
-        return "ass" if suffix == ".ssa" else suffix[1:]  # type: ignore[return-value]
+    if suffix in formats.EXTENSIONS and suffix != ".json":
+        return formats.format_of(f"script{suffix}").name  # type: ignore[return-value]
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("WEBVTT"):
         return "vtt"

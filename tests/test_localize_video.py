@@ -28,7 +28,7 @@ def localized(talking_video, tmp_path_factory):
     for code, targets in PANGRAM_TRANSLATIONS.items():
         ids = [f"s{number:04d}" for number in range(1, len(targets) + 1)]
         fill_csv(out / "translations" / f"talking.{code}.csv", dict(zip(ids, targets)))
-    return localize(talking_video, LANGUAGES, out, options), out
+    return localize(talking_video, LANGUAGES, out, LocalizeOptions(script=script, burn=True)), out
 
 
 def _subtitle_streams(path):
@@ -76,3 +76,23 @@ def test_one_mp4_and_one_mkv_carry_every_language_source_first_and_default(local
     assert [s[1] for s in mkv] == ["eng", "spa", "jpn", "ara"] and [s[2] for s in mkv] == expected_titles
     assert [s[3] for s in mkv] == [True, False, False, False]
     assert result.outputs["mp4"].name == "talking.subtitled.mp4"
+
+
+def test_burn_writes_one_captioned_video_per_language(localized, talking_video):
+    import numpy as np
+
+    from render_helpers import frames
+
+    result, out = localized
+    original = frames(talking_video)
+    for code in LANGUAGES:
+        burned = result.languages[code].outputs["video"]
+        assert burned == out / f"talking.{code}.captioned.mp4"
+        cue = load(out / f"talking.{code}.srt", code).cues[0]
+        middle = (cue.start + cue.end) / 2
+        picture = next(image for time, image in frames(burned) if time >= middle)
+        before = next(image for time, image in original if time >= middle)
+        assert picture.shape == before.shape
+        row_change = np.abs(picture.astype(int) - before.astype(int)).mean(axis=(1, 2))  # re-encoding noise: ~1
+        rows = np.nonzero(row_change > 8)[0]
+        assert rows.size and rows.min() > picture.shape[0] / 2, "the captions are drawn, in the lower half"

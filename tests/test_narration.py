@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -26,17 +29,36 @@ def test_trim_silence_keeps_the_sound_only():
     assert len(trimmed) / rate == pytest.approx(1.0, abs=0.03)
 
 
-def test_join_places_pauses_and_resamples_to_48k():
+def test_join_places_pauses_in_frame_aligned_blocks_at_48k():
     options = NarrationOptions()
     a = _tone_bursts(22050, 2.0, lead=0.5, tail=0.5, seed=2)
     b = _tone_bursts(24000, 1.5, lead=0.2, tail=0.9, seed=3)
-    master = join_segments([(a, 22050), (b, 24000)], options)
-    expected = options.lead_in + 2.0 + options.segment_pause + 1.5 + options.tail
-    assert len(master) / options.sample_rate == pytest.approx(expected, abs=0.03)
-    # silence exactly where the pause is
-    start = round((options.lead_in + 2.0 + 0.01) * options.sample_rate)
-    pause = master[start : start + round((options.segment_pause - 0.03) * options.sample_rate)]
-    assert np.max(np.abs(pause)) < 1e-3
+    joined = join_segments([(a, 22050), (b, 24000)], options, Fraction(30))
+    master, bounds = joined.samples, joined.blocks
+    assert len(master) == bounds[-1] * 1600  # whole frames of 1/30 s at 48 kHz
+    first = options.lead_in + 2.0 + options.segment_pause / 2
+    assert bounds[1] == math.ceil(first * 30 - 1e-9)
+    expected = bounds[1] / 30 + options.segment_pause / 2 + 1.5 + options.tail
+    assert bounds[-1] == math.ceil(expected * 30 - 1e-6)
+    # silence from the end of the first segment to the start of the second, which starts half a pause into its block
+    end_of_first = round((options.lead_in + 2.0 + 0.01) * 48000)
+    start_of_second = bounds[1] * 1600 + round(options.segment_pause / 2 * 48000)
+    assert np.max(np.abs(master[end_of_first : start_of_second - 480])) < 1e-3
+    assert np.max(np.abs(master[start_of_second : start_of_second + 4800])) > 0.05
+    assert joined.speech[1][0] == pytest.approx(start_of_second / 48000)
+    assert joined.speech[0] == pytest.approx((options.lead_in, options.lead_in + 2.0), abs=0.02)
+
+
+def test_an_edited_segment_leaves_every_other_block_unchanged():
+    rate = 22050
+    parts = [_tone_bursts(rate, seconds, lead=0.1, tail=0.1, seed=seed) for seconds, seed in ((2.0, 6), (1.2, 7), (1.7, 8))]
+    edited = [parts[0], _tone_bursts(rate, 2.3, lead=0.1, tail=0.1, seed=9), parts[2]]
+    before, after = join_segments([(p, rate) for p in parts]), join_segments([(p, rate) for p in edited])
+    master, bounds, changed, new_bounds = before.samples, before.blocks, after.samples, after.blocks
+    samples = 1600  # per frame
+    assert np.array_equal(master[: bounds[1] * samples], changed[: new_bounds[1] * samples])
+    assert np.array_equal(master[bounds[2] * samples :], changed[new_bounds[2] * samples :])
+    assert new_bounds[2] - new_bounds[1] > bounds[2] - bounds[1]
 
 
 @pytest.mark.parametrize("level", [0.02, 0.9])
@@ -62,7 +84,7 @@ def test_piper_master_meets_targets(tmp_path):
     options = NarrationOptions()
     first = speak("The first segment is spoken by the first voice.", "S1")
     second = speak("And the second voice answers it.", "S2")
-    master = normalise(join_segments([(first, 22050), (second, 22050)], options), options.sample_rate, options)
+    master = join_segments([(first, 22050), (second, 22050)], options).samples
     path = write_wav(master, options.sample_rate, tmp_path / "master.wav")
     samples, rate = read_wav(path)
     assert rate == 48000

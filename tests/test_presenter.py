@@ -9,8 +9,8 @@ import numpy as np
 from captionkit.assembly.narration import write_wav
 from captionkit.engines.presenter import Motion, render_avatar_clip
 from captionkit.media import probe
-from tests.helpers import REPO
-from tests.render_helpers import frames
+from helpers import REPO
+from render_helpers import frames
 
 PORTRAIT = REPO / "samples" / "portrait.png"
 MOTION = Motion(sway=0.05, bob=0.04, sway_period=2.0, bob_period=1.5)  # exaggerated so a small frame shows it

@@ -9,7 +9,6 @@ every step; an edit redoes only what changed; bad input gets a one-line error.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -142,8 +141,10 @@ def test_rerun_reuses_every_step_and_gives_the_same_outputs(rendered):
 def test_edit_redoes_only_the_changed_segment(rendered, tmp_path):
     folder, first = rendered
     edited = _render(folder, SCRIPT.replace("exactly as written", "just as written"))
-    speech = edited.report.steps[1]
+    speech, avatar = edited.report.steps[1], edited.report.steps[4]
     assert speech.made == 1 and speech.reused == len(speech.outputs["segments"]) - 1
+    # only the last segment's block changed: the avatar clips of the others are reused
+    assert avatar.made >= 1 and avatar.reused >= 1 and avatar.made + avatar.reused == len(_plan(edited).pieces)
     assert "just as written" in load(edited.outputs["srt"]).cues[-1].text
 
 
@@ -178,9 +179,10 @@ def test_cli_json_dry_run(tmp_path):
     result = run_cli("render", script, "--portrait", PORTRAIT, "-o", tmp_path / "out", "--dry-run", "--json",
                      "--max-clip", "10")
     plan = json.loads(result.stdout)["plan"]
-    assert plan["segments"] == 2 and plan["paid_clips"] == 0 and plan["tasks"] == {}
+    assert plan["paid_clips"] == 0 and plan["tasks"] == {}
     assert 36 < plan["speech_seconds"] < 46  # twelve sentences of about 3.3 s
-    assert plan["pieces"] == math.ceil(plan["speech_seconds"] / 9.5)
+    # each TTS segment fits one avatar clip of 9.5 s with its pauses: two sentences each
+    assert plan["segments"] == plan["pieces"] == 6
 
 
 def test_output_never_overwrites_the_script(tmp_path):

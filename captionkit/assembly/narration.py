@@ -1,15 +1,24 @@
 """Join TTS segments into one master narration: 48 kHz, natural pauses, broadcast loudness.
 
 Pure signal logic on sample arrays. Each segment's own leading and trailing
-silence is trimmed (engines pad differently) and replaced by a pause of a set
-length, so the pacing does not depend on the engine. The master is then
-normalised to an integrated loudness (ITU-R BS.1770 with pyloudnorm) and its
-true peak, measured on a 4x oversampled signal, is held under a ceiling by a
-look-ahead limiter that only acts on the few peaks above it.
+silence is trimmed (engines pad differently) and replaced by pauses of set
+lengths, so the pacing does not depend on the engine. Each segment, with
+its pauses, is normalised on its own to an integrated loudness (ITU-R BS.1770 with
+pyloudnorm), its true peak, measured on a 4x oversampled signal, held under a
+ceiling by a look-ahead limiter that only acts on the few peaks above it; the
+master, all of whose parts are at the target, is at the target too.
+
+The master is laid out in **blocks**, one per segment: half the pause before
+it (the lead-in for the first), the speech, half the pause after it (the tail
+for the last), padded to a whole number of avatar frames. A block depends on
+its own segment only and starts on a frame, so when one segment is edited
+every other block keeps its exact samples: the avatar clips made from them are
+reused instead of paid for again.
 """
 
 from __future__ import annotations
 
+import math
 import wave
 from dataclasses import dataclass
 from fractions import Fraction
@@ -27,12 +36,17 @@ class NarrationOptions:
 
     sample_rate: int = 48000
     lead_in: float = 0.3  # silence before the first word (s)
-    segment_pause: float = 0.45  # between two TTS segments: a sentence-end pause (s)
+    segment_pause: float = 0.5  # between two TTS segments: a sentence-end pause, cut in its middle (s)
     tail: float = 0.6  # silence after the last word (s)
     silence_threshold_db: float = -45.0  # below this (dBFS, 10 ms windows) a segment edge counts as silence
     loudness: float = -16.0  # integrated LUFS (EBU R128 / streaming speech)
     true_peak: float = -1.0  # dBTP ceiling
     limiter_lookahead: float = 0.005  # seconds the limiter sees ahead (and releases over)
+
+
+#: Gain-and-limit passes of :func:`normalise`, and how close to the target loudness it stops.
+LIMITER_PASSES = 8
+LOUDNESS_TOLERANCE = 0.05
 
 
 def resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
@@ -58,26 +72,52 @@ def trim_silence(samples: np.ndarray, rate: int, threshold_db: float) -> np.ndar
     return samples[loud[0] * window : (loud[-1] + 1) * window]
 
 
-def join_segments(segments: list[tuple[np.ndarray, int]], options: NarrationOptions = NarrationOptions()) -> np.ndarray:
-    """The segments (samples, rate), trimmed, resampled and joined with the options' pauses."""
+@dataclass(slots=True)
+class Master:
+    """The master narration: samples, block boundaries (frames at ``fps``, ``0 ... total``) and where each
+    block's speech starts and ends (seconds; by construction, to the 10 ms of the silence trim)."""
+
+    samples: np.ndarray
+    blocks: list[int]
+    speech: list[tuple[float, float]]
+
+
+def join_segments(
+    segments: list[tuple[np.ndarray, int]], options: NarrationOptions = NarrationOptions(), fps: Fraction = Fraction(30),
+) -> Master:
+    """The master of ``segments`` (samples, rate), each resampled, trimmed, normalised and set in its block
+    (see the module docstring)."""
     rate = options.sample_rate
-    parts = [np.zeros(round(options.lead_in * rate), np.float32)]
+    blocks: list[np.ndarray] = []
+    bounds = [0]
+    spans: list[tuple[float, float]] = []
     for index, (samples, segment_rate) in enumerate(segments):
         speech = trim_silence(resample(np.asarray(samples, np.float32), segment_rate, rate), rate,
                               options.silence_threshold_db)
         if len(speech) == 0:
             raise CaptionkitError(f"TTS segment {index + 1} came back silent; check its text or try again")
-        if index:
-            parts.append(np.zeros(round(options.segment_pause * rate), np.float32))
-        parts.append(speech)
-    parts.append(np.zeros(round(options.tail * rate), np.float32))
-    return np.concatenate(parts)
+        before = options.lead_in if index == 0 else options.segment_pause / 2
+        after = options.tail if index == len(segments) - 1 else options.segment_pause / 2
+        # normalised with its pauses, as the meter will hear it in the master
+        block = normalise(np.concatenate([np.zeros(round(before * rate), np.float32), speech,
+                                          np.zeros(round(after * rate), np.float32)]), rate, options)
+        onset = float(bounds[-1] / fps) + round(before * rate) / rate
+        spans.append((onset, onset + len(speech) / rate))
+        frames = math.ceil(Fraction(len(block), rate) * fps)
+        bounds.append(bounds[-1] + frames)
+        length = round(Fraction(bounds[-1], 1) / fps * rate) - round(Fraction(bounds[-2], 1) / fps * rate)
+        blocks.append(np.concatenate([block, np.zeros(length - len(block), np.float32)]))
+    return Master(np.concatenate(blocks), bounds, spans)
 
 
 def integrated_loudness(samples: np.ndarray, rate: int) -> float:
-    """Integrated loudness in LUFS (ITU-R BS.1770-4, gated)."""
+    """Integrated loudness in LUFS (ITU-R BS.1770-4, gated; a sound shorter than the meter's 0.4 s block is
+    measured with silence after it, which the gate leaves out)."""
     import pyloudnorm
 
+    shortest = round(0.5 * rate)
+    if len(samples) < shortest:
+        samples = np.concatenate([samples, np.zeros(shortest - len(samples), samples.dtype)])
     return float(pyloudnorm.Meter(rate).integrated_loudness(samples))
 
 
@@ -99,17 +139,20 @@ def normalise(samples: np.ndarray, rate: int, options: NarrationOptions = Narrat
     Gain to the target, then a look-ahead limiter on the peaks above the
     ceiling (a little under it, for the error of the peak estimate); the few
     tenths of a dB the limiter takes off the loudness are given back and the
-    peaks limited again, twice. If the limiter cannot keep the loudness, the
-    ceiling wins and the master comes out slightly quieter.
+    peaks limited again, until the loudness is within 0.05 LU (at most
+    :data:`LIMITER_PASSES` times). If the limiter cannot keep the loudness,
+    the ceiling wins and the result comes out slightly quieter.
     """
     ceiling = 10 ** ((options.true_peak - 0.1) / 20)
     result = samples.astype(np.float64)
-    for _ in range(3):
+    for _ in range(LIMITER_PASSES):
         loudness = integrated_loudness(result, rate)
         if not np.isfinite(loudness):
             raise CaptionkitError("the narration is silent, so it cannot be normalised; check the TTS output")
-        result = result * 10 ** ((options.loudness - loudness) / 20)
-        result = _limit(result, ceiling, round(options.limiter_lookahead * rate))
+        if abs(loudness - options.loudness) < LOUDNESS_TOLERANCE:
+            break
+        result = _limit(result * 10 ** ((options.loudness - loudness) / 20), ceiling,
+                        round(options.limiter_lookahead * rate))
     peak = np.max(np.abs(_oversampled(result)))
     if peak > ceiling:
         result = result * (ceiling / peak)

@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Sequence
 
 from .. import formats
+from ..formats.vtt import timestamp as _clock
 from ..model import Cue, Track
 from .profiles import WORD_TOKEN, Profile, load_profile, visible_text
 from .timing import TimingRules
@@ -305,10 +306,3 @@ class _Checker:
             if abs(frames - round(frames)) / self.fps > self.tolerance / 2 + 1e-9:
                 self.add(number, cue, "off-frame", f"{name} {_clock(time)} is not on a frame boundary at "
                          f"{self.fps:.3f} fps (frame {frames:.2f})")
-
-
-def _clock(seconds: float) -> str:
-    total = max(0, round(seconds * 1000))
-    hours, rest = divmod(total, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"

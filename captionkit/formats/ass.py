@@ -313,7 +313,8 @@ class _EventWriter:
     def _word_events(self, block: Block, start: int, end: int) -> list[pysubs2.SSAEvent]:
         """One event per spoken word, that word in the highlight colour; the text never moves."""
         prefix = self._prefix(block)
-        bounds = [min(max(self.clock.centiseconds(t.word.start), start), end) for t in block.tokens]
+        times = [t.word.start for t in block.tokens if t.word is not None]  # every token's (the block is timed)
+        bounds = [min(max(self.clock.centiseconds(time), start), end) for time in times]
         events = []
         if bounds[0] > start:
             events.append(self._event(start, bounds[0], prefix + self._body(block, None), block.speaker))

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .. import formats
 from ..errors import CaptionkitError
 from ..localize.translators.file import TranslationsNeeded
 from ..model import Track
@@ -34,7 +35,7 @@ from ..model import Track
 __all__ = ["LocalizeOptions", "LocalizeResult", "TranslationsNeeded", "localize", "check_languages"]
 
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi")
-CAPTION_SUFFIXES = (".json", ".srt", ".vtt", ".ass", ".ssa")
+CAPTION_SUFFIXES = formats.EXTENSIONS
 CAPTION_FORMATS = ("srt", "vtt", "ass")
 #: The LLM app the ``infsh`` translator runs unless told otherwise.
 DEFAULT_LLM_APP = "openrouter/claude-haiku-45"

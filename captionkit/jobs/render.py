@@ -33,12 +33,12 @@ import json
 import os
 import tempfile
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..assembly.narration import NarrationOptions, join_segments, normalise, read_wav, write_wav
+from ..assembly.narration import NarrationOptions, join_segments, read_wav, write_wav
 from ..assembly.plan import PlanOptions
 from ..assembly.speech_plan import SpeechPlan, SpeechPlanOptions, avatar_piece_estimate, plan_speech
 from ..engines.local_speech import LocalVoices
@@ -113,6 +113,15 @@ class RenderOptions:
     @property
     def clip_seconds(self) -> float:
         return self.max_clip if self.max_clip is not None else self.avatar_model.recommended_seconds
+
+    @property
+    def speech_options(self) -> SpeechPlanOptions:
+        """The TTS range, narrowed so one segment (with its pauses) fits one avatar clip, with a tenth to spare
+        for the estimate: then every join between clips is a join between segments, where the master's
+        layout knows exactly where the speech starts, and an edit redoes one segment and one clip."""
+        fit = (self.clip_seconds - self.margin - self.narration.lead_in - self.narration.tail) * 0.9
+        return replace(self.speech, max_seconds=min(self.speech.max_seconds, fit),
+                       min_seconds=min(self.speech.min_seconds, fit))
 
     @property
     def plan_options(self) -> PlanOptions:
@@ -212,7 +221,7 @@ def render(
     with run.step("check") as record:
         parsed = _check_inputs(script_path, portrait_path, out_path, options, force, dry_run, record)
     with run.step("speech") as record:
-        speech_plan = plan_speech(parsed, options.speech)
+        speech_plan = plan_speech(parsed, options.speech_options)
         record.warnings += speech_plan.warnings
         plan = _dry_plan(speech_plan, options)
         record.outputs["segments"] = [segment.to_dict() for segment in speech_plan.segments]
@@ -220,11 +229,11 @@ def render(
             return RenderResult({}, run.report, plan)
         segment_files = _synthesize(run, speech_plan, record)
     with run.step("master") as record:
-        master = _master(run, segment_files, record)
+        master, blocks, speech = _master(run, segment_files, record)
     with run.step("align") as record:
-        plan_path = _align(run, master, script_path, parsed, record)
+        plan_path, piece_audio = _align(run, master, blocks, speech, script_path, parsed, record)
     with run.step("avatar") as record:
-        clips = _avatar_clips(run, portrait_path, plan_path, record)
+        clips = _avatar_clips(run, portrait_path, plan_path, piece_audio, record)
     with run.step("finish") as record:
         outputs = _finish(run, script_path.stem, clips, plan_path, master, record)
     run.report.spoken_seconds = _duration(master)
@@ -318,7 +327,9 @@ def _dry_plan(speech_plan: SpeechPlan, options: RenderOptions) -> dict[str, Any]
     narration = options.narration
     seconds = (speech_plan.estimate + narration.lead_in + narration.tail
                + narration.segment_pause * (len(speech_plan.segments) - 1))
-    pieces = avatar_piece_estimate(seconds, options.clip_seconds, options.margin)
+    # one avatar piece per TTS segment, or more where a segment is longer than the clip limit
+    pieces = sum(avatar_piece_estimate(segment.estimate, options.clip_seconds, options.margin)
+                 for segment in speech_plan.segments)
     tasks: dict[str, int] = {}
     if options.engine == "infsh":
         tasks = {"falai/dia-tts": len(speech_plan.segments), options.avatar_model.app: pieces}
@@ -348,24 +359,29 @@ def _synthesize(run: _Run, speech_plan: SpeechPlan, record: StepRecord) -> list[
 # 3. master
 
 
-def _master(run: _Run, segment_files: list[Path], record: StepRecord) -> Path:
+def _master(run: _Run, segment_files: list[Path],
+            record: StepRecord) -> tuple[Path, list[int], list[tuple[float, float]]]:
+    """The master narration, its block boundaries (frames at the avatar's rate), one block per segment, and
+    where each block's speech starts and ends."""
     from ..assembly.narration import integrated_loudness, true_peak
 
     options = run.options.narration
-    record.inputs = {"segments": [file_digest(path) for path in segment_files], "options": asdict(options)}
+    fps = run.options.plan_options.fps
+    record.inputs = {"segments": [file_digest(path) for path in segment_files], "options": asdict(options),
+                     "fps": str(fps)}
     entry = record.count(run.cache.entry("master", record.inputs))
     master = entry.path("master.wav")
     if not entry.reused:
-        samples = join_segments([read_audio(path) for path in segment_files], options)
-        samples = normalise(samples, options.sample_rate, options)
-        write_wav(samples, options.sample_rate, master)
+        joined = join_segments([read_audio(path) for path in segment_files], options, fps)
+        write_wav(joined.samples, options.sample_rate, master)
         written, rate = read_wav(master)
         entry.finish(loudness=round(integrated_loudness(written, rate), 2), true_peak=round(true_peak(written), 2),
-                     seconds=round(len(written) / rate, 3))
+                     seconds=round(len(written) / rate, 3), blocks=joined.blocks, speech=joined.speech)
     values = entry.record
     record.outputs = {"master": str(master), "sha256": file_digest(master), "seconds": values["seconds"],
-                      "loudness_lufs": values["loudness"], "true_peak_dbtp": values["true_peak"]}
-    return master
+                      "loudness_lufs": values["loudness"], "true_peak_dbtp": values["true_peak"],
+                      "blocks": values["blocks"], "speech": values["speech"]}
+    return master, values["blocks"], [tuple(span) for span in values["speech"]]
 
 
 def read_audio(path: Path) -> tuple[Any, int]:
@@ -388,7 +404,21 @@ def read_audio(path: Path) -> tuple[Any, int]:
 # 4. align
 
 
-def _align(run: _Run, master: Path, script: Path, parsed: Script, record: StepRecord) -> Path:
+def _align(run: _Run, master: Path, blocks: list[int], speech: list[tuple[float, float]], script: Path,
+           parsed: Script, record: StepRecord) -> tuple[Path, list[Path]]:
+    """Align the script to the master, then plan the avatar pieces block by block.
+
+    Where each block's speech starts and ends is known from the waveform (the
+    master was built so), so the first word of a block starts, and its last
+    word ends, exactly there (:func:`snap_to_speech`): the captions after
+    every join start on the sound.
+
+    Each block (one TTS segment) is split on its own, so an unchanged block
+    gives the same piece audio however the rest of the script was edited, and
+    its avatar clip is reused; a block is one piece unless it is longer than
+    the clip limit. Returns the whole plan and each piece's WAV, in order.
+    """
+    from ..assembly.plan import Piece, Plan
     from ..assembly.split import PLAN_NAME, split_audio
     from ..model import Word
     from ..speech.align import align_script
@@ -407,33 +437,81 @@ def _align(run: _Run, master: Path, script: Path, parsed: Script, record: StepRe
                      warnings=[] if alignment.report.ok else [alignment.report.summary().replace("\n", "; ")])
     record.warnings += entry.record["warnings"]
     data = json.loads(words_path.read_text("utf-8"))
-    words = [Word.from_dict(item) for item in data["words"]]
-    piece_inputs = {"words": file_digest(words_path), "master": record.inputs["master"],
-                    "plan": options.plan_options.to_dict(), "profile": profile}
-    pieces = record.count(run.cache.entry("pieces", piece_inputs))
-    plan_path = pieces.path(PLAN_NAME)
-    if not pieces.reused:
-        result = split_audio(master, pieces.folder, words=words, options=options.plan_options,
-                             language=data["language"], profile=profile)
-        pieces.finish(pieces=len(result.plan.pieces), warnings=result.plan.warnings)
-    record.warnings += pieces.record["warnings"]
-    record.outputs = {"words": str(words_path), "plan": str(plan_path), "pieces": pieces.record["pieces"],
+    words = snap_to_speech([Word.from_dict(item) for item in data["words"]], speech)
+    samples, rate = read_wav(master)
+    fps = options.plan_options.fps
+    pieces: list[Piece] = []
+    audio: list[Path] = []
+    warnings: list[str] = []
+    keys = []
+    for first, last in zip(blocks, blocks[1:]):
+        start, end = float(first / fps), float(last / fps)
+        block = samples[round(first * rate / fps) : round(last * rate / fps)]
+        local = [Word(w.text, max(0.0, w.start - start), min(w.end, end) - start, w.probability, w.speaker, w.kind)
+                 for w in words if start <= w.start < end]
+        split = record.count(run.cache.entry("pieces", {
+            "block": text_digest(block.tobytes().hex()), "words": [w.to_dict() for w in local],
+            "plan": options.plan_options.to_dict(), "profile": profile, "language": data["language"]}))
+        keys.append(split.key)
+        if not split.reused:
+            write_wav(block, rate, split.path("block.wav"))
+            result = split_audio(split.path("block.wav"), split.folder, words=local, options=options.plan_options,
+                                 language=data["language"], profile=profile)
+            split.finish(warnings=result.plan.warnings)
+        warnings += split.record["warnings"]
+        for piece in Plan.load(split.folder / PLAN_NAME).pieces:
+            moved = [Word(w.text, w.start + start, w.end + start, w.probability, w.speaker, w.kind) for w in piece.words]
+            pieces.append(Piece(len(pieces) + 1, piece.start_frame + first, piece.end_frame + first, fps, moved))
+            audio.append(split.folder / f"{piece.name}.wav")
+    plan = Plan(pieces, options.plan_options, len(samples) / rate, data["language"], str(master.resolve()), warnings,
+                profile)
+    whole = run.cache.entry("plan", {"blocks": keys, "master": record.inputs["master"]})
+    if not whole.reused:
+        plan.save(whole.path(PLAN_NAME))
+        whole.finish()
+    record.warnings += warnings
+    record.outputs = {"words": str(words_path), "plan": str(whole.folder / PLAN_NAME), "pieces": len(pieces),
                       "profile": profile}
-    return plan_path
+    return whole.folder / PLAN_NAME, audio
+
+
+#: How far an aligned word may be from its block's known speech edge and still be moved onto it (seconds).
+SNAP_LIMIT = 0.15
+
+
+def snap_to_speech(words: list, speech: list[tuple[float, float]]) -> list:
+    """``words`` with each block's first word starting, and last word ending, where its speech really does.
+
+    A word further than :data:`SNAP_LIMIT` from the edge is left alone (the
+    aligner found something else there). Pure: returns new words.
+    """
+    from ..model import Word
+
+    result = [Word(w.text, w.start, w.end, w.probability, w.speaker, w.kind) for w in words]
+    for onset, end in speech:
+        inside = [w for w in result if w.kind == "speech" and onset - SNAP_LIMIT <= w.start < end + SNAP_LIMIT]
+        if not inside:
+            continue
+        first, last = inside[0], inside[-1]
+        if abs(first.start - onset) <= SNAP_LIMIT:
+            first.start = min(onset, first.end)
+        if abs(last.end - end) <= SNAP_LIMIT:
+            last.end = max(end, last.start)
+    return result
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # 5. avatar
 
 
-def _avatar_clips(run: _Run, portrait: Path, plan_path: Path, record: StepRecord) -> list[Path]:
+def _avatar_clips(run: _Run, portrait: Path, plan_path: Path, audio: list[Path], record: StepRecord) -> list[Path]:
     from ..assembly.plan import Plan
     from .render_engines import avatar_engine
 
     plan = Plan.load(plan_path)
     engine = avatar_engine(run.options)
     record.inputs = {"engine": engine.describe(), "portrait": file_digest(portrait), "plan": file_digest(plan_path)}
-    clips = engine.clips(portrait, plan, plan_path.parent, run, record)
+    clips = engine.clips(portrait, plan, audio, run, record)
     record.outputs = {"clips": [str(path) for path in clips],
                       "avatar_seconds": round(float(plan.total_frames / plan.fps), 3)}
     return clips
@@ -520,7 +598,7 @@ def describe_plan(plan: dict[str, Any], options: RenderOptions) -> list[str]:
     """The dry-run plan as lines of text."""
     lines = [
         f"{plan['segments']} TTS segment{'s' if plan['segments'] != 1 else ''} "
-        f"({options.speech.min_seconds:g}-{options.speech.max_seconds:g} s each), about {plan['speech_seconds']:g} s of speech",
+        f"({options.speech_options.min_seconds:g}-{options.speech_options.max_seconds:.1f} s each), about {plan['speech_seconds']:g} s of speech",
         f"{plan['pieces']} avatar piece{'s' if plan['pieces'] != 1 else ''} of at most {plan['max_piece_seconds']:g} s "
         f"({options.avatar}), about {plan['avatar_seconds']:g} s of avatar video",
     ]

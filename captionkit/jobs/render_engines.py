@@ -42,7 +42,8 @@ class SpeechEngine(Protocol):
 class AvatarEngine(Protocol):
     def describe(self) -> dict[str, Any]: ...
 
-    def clips(self, portrait: Path, plan: Plan, pieces: Path, run: "_Run", record: StepRecord) -> list[Path]: ...
+    def clips(self, portrait: Path, plan: Plan, audio: list[Path], run: "_Run", record: StepRecord) -> list[Path]:
+        """One clip per piece of ``plan``; ``audio`` holds each piece's WAV (its MP3 upload copy beside it)."""
 
 
 def speech_engine(options: "RenderOptions") -> SpeechEngine:
@@ -94,14 +95,13 @@ class LocalAvatar:
     def describe(self) -> dict[str, Any]:
         return {"engine": "local", "avatar": "presenter", "size": list(self.size), "motion": asdict(self.motion)}
 
-    def clips(self, portrait: Path, plan: Plan, pieces: Path, run: "_Run", record: StepRecord) -> list[Path]:
+    def clips(self, portrait: Path, plan: Plan, audio_files: list[Path], run: "_Run", record: StepRecord) -> list[Path]:
         from ..engines.presenter import render_avatar_clip
 
         portrait_digest = file_digest(portrait)
         clips = []
         with progress_bar(total=len(plan.pieces), label="avatar clips", unit=" clips") as bar:
-            for piece in plan.pieces:
-                audio = pieces / f"{piece.name}.wav"
+            for piece, audio in zip(plan.pieces, audio_files):
                 inputs = {**self.describe(), "portrait": portrait_digest, "audio": file_digest(audio),
                           "frames": piece.frames, "fps": str(plan.fps), "clock": round(piece.start, 6)}
                 entry = record.count(run.cache.entry("avatar", inputs))
@@ -154,11 +154,11 @@ class InfshAvatar:
     def describe(self) -> dict[str, Any]:
         return {"engine": "infsh", "app": self.app}
 
-    def clips(self, portrait: Path, plan: Plan, pieces: Path, run: "_Run", record: StepRecord) -> list[Path]:
+    def clips(self, portrait: Path, plan: Plan, audio_files: list[Path], run: "_Run", record: StepRecord) -> list[Path]:
         portrait_digest = file_digest(portrait)
         work: list[tuple[Entry, dict[str, Any], str]] = []
-        for piece in plan.pieces:
-            audio = pieces / f"{piece.name}.mp3"
+        for piece, wav in zip(plan.pieces, audio_files):
+            audio = wav.with_suffix(".mp3")
             entry = record.count(run.cache.entry(
                 "avatar", {**self.describe(), "portrait": portrait_digest, "audio": file_digest(audio)}))
             work.append((entry, {"image": portrait, "audio": audio}, piece.name))

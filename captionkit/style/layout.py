@@ -148,11 +148,14 @@ def _cut_phrase(phrase: list[Word], max_words: int, max_chars: int, weak: frozen
             ending = chunk[-1].text.lower().strip(".,!?;:\"'")
             penalty = (2 if end < count and ending in weak else 0) + (1 if size == 1 and count > 1 else 0)
             candidate = (previous[0] + 1, previous[1] + penalty, start)
-            if best[end] is None or candidate[:2] < best[end][:2]:
+            current = best[end]
+            if current is None or candidate[:2] < current[:2]:
                 best[end] = candidate
     cuts, end = [], count
     while end > 0:
-        start = best[end][2]
+        chosen = best[end]
+        assert chosen is not None  # a chunk of one word always fits, so every end is reachable
+        start = chosen[2]
         cuts.append(phrase[start:end])
         end = start
     return cuts[::-1]

@@ -17,6 +17,7 @@ import difflib
 import math
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -365,8 +366,8 @@ def _ink_margins(style: Style, safe: SafeArea, size: tuple[int, int], font_size:
     )
 
 
-def _per_aspect(value: float | dict[str, float], aspect: Aspect) -> float:
-    if isinstance(value, dict):
+def _per_aspect(value: float | Mapping[str, float], aspect: Aspect) -> float:
+    if isinstance(value, Mapping):
         if aspect in value:
             return float(value[aspect])
         return float(value.get("landscape", next(iter(value.values()))))
