@@ -13,7 +13,6 @@ from align_helpers import make_clip, speak_to_wav, spoken_language
 from captionkit.cli import main
 from captionkit.engines import piper_tts
 from captionkit.errors import CaptionkitError
-from captionkit.media import load_audio
 from captionkit.script import read_script
 from captionkit.speech.align import align_script
 
@@ -172,3 +171,33 @@ def test_spanish_and_german_with_the_multilingual_model(language, text, tmp_path
     _assert_in_order_without_overlap(result.words)
     errors = np.abs([w.start - t.start for w, t in zip(result.words, speech.words)])
     assert np.median(errors) < 0.2 and errors.max() < 0.6
+
+
+@pytest.fixture(scope="module")
+def recording_and_another():
+    """25 s of speech, and the script of another 25 s recording made from the same pool of sentences."""
+    return make_clip("heard", 25, seed=5, deterministic=True), make_clip("other", 25, seed=99, deterministic=True)
+
+
+def test_the_script_of_another_recording_is_refused_from_the_acoustic_evidence(recording_and_another, tmp_path):
+    clip, other = recording_and_another
+    # the alignment alone finds nothing squeezed or missing (it once accepted this at a mean probability of 0.3)
+    with pytest.raises(CaptionkitError, match=r"does not match the audio: only \d+% of the speech heard in it is in"):
+        align_script(clip.audio, other.text, progress_label=None)
+
+
+def test_a_script_that_runs_on_past_the_audio_is_reported_not_refused(recording_and_another):
+    clip, other = recording_and_another
+    script = f"{clip.text} {other.text}"
+    result = align_script(clip.audio, script, progress_label=None)
+    assert [w.text for w in result.words] == script.split()
+    report = result.report
+    assert not report.ok and 0.45 < 1 - report.matched_share < 0.6
+    unheard = sorted(report.unheard_indices())
+    said = len(clip.text.split())
+    assert unheard == list(range(said, len(script.split())))  # exactly the words after the audio's last one
+    assert report.mismatches[0].start >= clip.truth[-1].end - 0.3  # where: at the end of the audio
+    assert other.text.split(". ")[0] in report.summary()  # which sentences
+    assert all(w.end <= clip.duration + 1e-6 for w in result.words)
+    errors = np.abs([w.start - t.start for w, t in zip(result.words, clip.truth)])
+    assert np.median(errors) < 0.05  # the words that were said keep their times

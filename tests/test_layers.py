@@ -124,3 +124,16 @@ def test_imports_are_found_at_any_depth_and_resolved(tmp_path, monkeypatch, sour
     path = PACKAGE / "formats" / "x.py"
     monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: source)
     assert _imports(path) == expected
+
+
+def test_test_helpers_are_imported_one_way():
+    """``from helpers import ...`` (pyproject's pythonpath), never ``from tests.helpers``: plain pytest has no
+    repository root on its path, so that form works only under ``python -m pytest``."""
+    tests = Path(__file__).resolve().parent
+    offending = [
+        f"{path.name}: {node.module}"
+        for path in sorted(tests.glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "tests"
+    ]
+    assert offending == []

@@ -14,6 +14,7 @@ from captionkit.assembly.plan import (
     Plan,
     PlanOptions,
     join_tracks,
+    master_track,
     plan_pieces,
     script_text,
     split_track,
@@ -282,8 +283,10 @@ def test_split_track_and_join_tracks_restore_the_master():
     for piece, track in zip(plan.pieces, pieces):
         assert all(0 <= c.start and c.end <= piece.duration + 1e-9 for c in track.cues)
     joined = join_tracks(pieces, [p.start for p in plan.pieces])
+    piece_ends = [next(p.end for p in reversed(plan.pieces) if p.start <= c.words[0].start) for c in master.cues]
+    # each cue is where it was; only a cue running past its piece's end is ended there, in the piece's track
     assert [(round(c.start, 9), round(c.end, 9), c.lines) for c in joined.cues] == [
-        (round(c.start, 9), round(c.end, 9), c.lines) for c in master.cues
+        (round(c.start, 9), round(min(c.end, end), 9), c.lines) for c, end in zip(master.cues, piece_ends)
     ]
 
 
@@ -317,3 +320,17 @@ def test_any_words_give_a_valid_plan(runs, lead, tail, max_seconds, fps):
     split_words = [w for w in words if not word_inside(w, plan)]
     assert len(split_words) <= in_word_cuts * 2
     assert len(plan.pieces) <= -(-plan.total_frames // plan.options.limit_frames) + 2
+
+
+def test_cuts_fall_between_caption_cues():
+    # short sentences with equal pauses: "Yes." joins the sentence after it in one cue, so the pause
+    # after it is inside a cue and is not cut while other pauses fit the limit
+    specs = [(1, "."), 9, 8, (1, "."), 9, 7, (1, "."), 10, 9, 8, (1, "."), 9]
+    words, end = sentences(specs, pause=0.4)
+    words = [Word("Yes." if w.text.endswith("_0.") else w.text, w.start, w.end) for w in words]
+    cues = master_track(words, "netflix", "en", Fraction(30)).cues
+    plan = plan_pieces(words, end, PlanOptions(max_seconds=12), cues=cues)
+    check_invariants(plan, words, end)
+    cue_of = {id(w): index for index, cue in enumerate(cues) for w in cue.words}
+    for piece, following in zip(plan.pieces, plan.pieces[1:]):
+        assert cue_of[id(piece.words[-1])] != cue_of[id(following.words[0])], plan.cut_descriptions()

@@ -62,10 +62,11 @@ def test_nothing_to_refine():
 @pytest.mark.slow
 def test_refinement_corrects_transcription_timing(spoken_sample, monkeypatch):
     from captionkit.speech import transcribe as transcription
+    from captionkit.speech import units
 
     wav, speech = spoken_sample
     audio = load_audio(wav)
-    monkeypatch.setattr(transcription, "refine_words", lambda words, *args, **options: words)  # Whisper's own times
+    monkeypatch.setattr(units, "refine_words", lambda words, *args, **options: words)  # Whisper's own times
     heard = transcription.transcribe(audio, progress_label=None).words
     assert [w.text.lower() for w in heard] == [w.text.lower() for w in speech.words]
     raw = np.abs([w.start - t.start for w, t in zip(heard, speech.words)])

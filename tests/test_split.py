@@ -93,15 +93,16 @@ def test_piece_scripts_keep_dia_tags_and_join_to_the_whole_script(dialogue, piec
 
 def test_pieces_captions_rejoined_equal_the_whole_captions(pieces):
     master = load(pieces.master_captions)
-    rejoined = []
+    rejoined, ends = [], []
     for piece in pieces.plan.pieces:
         track = load(pieces.directory / f"{piece.name}.srt")
         assert all(0 <= cue.start < cue.end <= piece.duration + 0.001 for cue in track.cues)
         rejoined += track.shifted(piece.start).cues
+        ends += [piece.end] * len(track.cues)
     assert [c.lines for c in rejoined] == [c.lines for c in master.cues]
-    for mine, theirs in zip(rejoined, master.cues):
+    for mine, theirs, piece_end in zip(rejoined, master.cues, ends):
         assert mine.start == pytest.approx(theirs.start, abs=0.0015)  # SRT keeps milliseconds
-        assert mine.end == pytest.approx(theirs.end, abs=0.0015)
+        assert mine.end == pytest.approx(min(theirs.end, piece_end), abs=0.0015)  # a piece's cue ends by its end
 
 
 def test_plan_json_records_pieces_words_and_options(pieces):
@@ -126,6 +127,14 @@ def test_split_command_aligns_the_script(dialogue, tmp_path, capsys):
     assert_cuts_in_pauses(plan, spoken.words)
     assert [w.text for w in plan.words] == [w.text for w in spoken.words]
     assert plan.words[0].speaker in ("S1", "S2")
+    # the master captions are align's on the same audio and script, byte for byte: every cue starts at its speech
+    aligned = tmp_path / "aligned.srt"
+    assert main(["align", str(spoken.path), str(script), "-o", str(aligned)]) == 0
+    assert (out / "captions.srt").read_bytes() == aligned.read_bytes()
+    master = load(out / "captions.srt")
+    for piece in plan.pieces[1:]:
+        first = next(cue for cue in master.cues if cue.start >= piece.start - 1e-6)
+        assert first.start > piece.start + 0.05  # not pulled back to the cut
 
 
 @pytest.mark.slow

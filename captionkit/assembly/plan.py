@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
@@ -38,6 +38,7 @@ SPEAKER_TURN_BONUS = 2.0
 PAUSE_BONUS_PER_SECOND = 2.0  # a longer pause is a better cut, up to one second
 OFF_CENTRE_COST = 0.5  # an extra cut point inside a long silence, away from its middle
 NO_PAUSE_COST = 50.0  # between two words that touch: no pause within the limit
+IN_CUE_COST = 20.0  # between two words of one caption cue (only among plans with the same number of pieces)
 IN_WORD_COST = 100.0  # the last resort when not even a word boundary lies within the limit
 # Costs of a piece's length and of the number of pieces.
 BALANCE_WEIGHT = 4.0
@@ -156,6 +157,7 @@ class Plan:
     source: str | None = None
     warnings: list[str] = field(default_factory=list)
     profile: str = "netflix"  # the caption profile the pieces' captions were made with
+    sdh: bool = False  # whether sound cues such as [laughs] are captioned
 
     @property
     def fps(self) -> Fraction:
@@ -181,6 +183,7 @@ class Plan:
             "duration": round(self.duration, 6),
             "language": self.language,
             "profile": self.profile,
+            "sdh": self.sdh,
             "options": self.options.to_dict(),
             "total_frames": self.total_frames,
             "warnings": list(self.warnings),
@@ -222,6 +225,7 @@ class Plan:
             source=data.get("source"),
             warnings=list(data.get("warnings", [])),
             profile=data.get("profile", "netflix"),
+            sdh=bool(data.get("sdh", False)),
         )
 
     def save(self, path: str | Path) -> Path:
@@ -257,6 +261,7 @@ class CutPoint:
     frame: int
     cost: float
     place: str = "pause"
+    in_cue: bool = False  # between two words of one caption cue
 
 
 def plan_pieces(
@@ -266,14 +271,18 @@ def plan_pieces(
     *,
     language: str = "en",
     source: str | None = None,
+    cues: Sequence[Cue] = (),
 ) -> Plan:
-    """Cut ``duration`` seconds of audio whose speech is ``words`` into pieces within the limit."""
+    """Cut ``duration`` seconds of audio whose speech is ``words`` into pieces within the limit.
+
+    ``cues`` are the captions of the words: a cut between two words of one cue is avoided.
+    """
     if duration <= 0:
         raise CaptionkitError("the audio is empty; give a file with speech")
     fps = options.fps
     ordered = sorted((w for w in words if w.start < duration), key=lambda w: (w.start, w.end))
     total = max(1, math.ceil(duration * fps - Fraction(1, 1000)))
-    candidates = cut_points(ordered, duration, fps, total)
+    candidates = cut_points(ordered, duration, fps, total, cues)
     frames = _best_cuts(candidates, total, options.limit_frames)
     if frames is None:  # no pause within the limit somewhere: allow a cut every second (or every limit)
         step = max(1, min(round(fps), options.limit_frames))
@@ -331,14 +340,19 @@ def describe_cut(before: Word | None, after: Word | None) -> str:
     return f"{', '.join(kinds) or 'pause'} ({pause:.2f} s pause)"
 
 
-def cut_points(words: Sequence[Word], duration: float, fps: Fraction, total_frames: int) -> list[CutPoint]:
+def cut_points(
+    words: Sequence[Word], duration: float, fps: Fraction, total_frames: int, cues: Sequence[Cue] = ()
+) -> list[CutPoint]:
     """Every candidate cut: the middle of each pause (snapped to a frame inside it), best-first per frame.
 
     A word boundary without a pause, or a pause too short to hold a frame
     boundary, gives a costly cut at the nearest frame, marked as such; a long
-    silence also offers a cut every second.
+    silence also offers a cut every second. A cut inside one of ``cues``
+    (between two of its words) costs more.
     """
     rate = float(fps)
+    spans = sorted((cue.words[0].start, cue.words[-1].start) for cue in cues if cue.words)
+    starts = [start for start, _ in spans]
     points: list[CutPoint] = []
     previous_speech: Word | None = None
     edges = [None, *words, None]
@@ -350,19 +364,26 @@ def cut_points(words: Sequence[Word], duration: float, fps: Fraction, total_fram
         right = max(right, left)
         pause = right - left
         cost = pause_kind_cost(before, after, previous_speech) - PAUSE_BONUS_PER_SECOND * min(pause, 1.0)
+        in_cue = before is not None and after is not None and _in_one_cue(before, after, spans, starts)
         first = math.ceil(left * rate - 1e-6)
         last = math.floor(right * rate + 1e-6)
         middle = round((left + right) / 2 * rate)
         if first <= last and pause >= MIN_PAUSE:
-            points.append(CutPoint(min(max(middle, first), last), cost))
+            points.append(CutPoint(min(max(middle, first), last), cost, in_cue=in_cue))
             if pause > LONG_SILENCE:
                 step = max(1, round(rate))
-                points += [CutPoint(f, cost + OFF_CENTRE_COST) for f in range(first, last + 1, step)]
+                points += [CutPoint(f, cost + OFF_CENTRE_COST, in_cue=in_cue) for f in range(first, last + 1, step)]
         elif first <= last:
-            points.append(CutPoint(middle, NO_PAUSE_COST + cost, "no pause"))
+            points.append(CutPoint(middle, NO_PAUSE_COST + cost, "no pause", in_cue))
         else:
-            points.append(CutPoint(middle, IN_WORD_COST + cost, "inside a word"))
+            points.append(CutPoint(middle, IN_WORD_COST + cost, "inside a word", in_cue))
     return _merge([p for p in points if 0 < p.frame < total_frames])
+
+
+def _in_one_cue(before: Word, after: Word, spans: list[tuple[float, float]], starts: list[float]) -> bool:
+    """Whether ``before`` and ``after`` are words of one cue (spans: each cue's first and last word starts)."""
+    index = bisect.bisect_right(starts, before.start) - 1
+    return index >= 0 and spans[index][0] <= before.start and after.start <= spans[index][1]
 
 
 def _merge(points: list[CutPoint]) -> list[CutPoint]:
@@ -375,16 +396,23 @@ def _merge(points: list[CutPoint]) -> list[CutPoint]:
 
 
 def _best_cuts(candidates: list[CutPoint], total: int, limit: int) -> list[int] | None:
-    """The cut frames of the cheapest plan, trying the fewest pieces and two more; None if none fits."""
+    """The cut frames of the cheapest plan, trying the fewest pieces and two more; None if none fits.
+
+    The number of pieces is chosen by the kinds of pause the cuts fall in;
+    then, for that number, cuts between caption cues are preferred.
+    """
     fewest = math.ceil(total / limit)
-    best: tuple[float, list[int]] | None = None
+    best: tuple[float, int] | None = None
     for count in range(fewest, fewest + 3):
         found = _cuts_for_count(candidates, total, limit, count)
         if found is not None:
             cost = found[0] + PIECE_COST * count
             if best is None or cost < best[0]:
-                best = (cost, found[1])
-    return None if best is None else best[1]
+                best = (cost, count)
+    if best is None:
+        return None
+    found = _cuts_for_count(candidates, total, limit, best[1], in_cue_cost=IN_CUE_COST)
+    return found[1] if found is not None else None
 
 
 def _piece_cost(length: int, mean: float) -> float:
@@ -395,8 +423,11 @@ def _piece_cost(length: int, mean: float) -> float:
     return cost
 
 
-def _cuts_for_count(candidates: list[CutPoint], total: int, limit: int, count: int) -> tuple[float, list[int]] | None:
-    """Dynamic programme: exactly ``count`` pieces, each at most ``limit`` frames, at least cost."""
+def _cuts_for_count(
+    candidates: list[CutPoint], total: int, limit: int, count: int, in_cue_cost: float = 0.0
+) -> tuple[float, list[int]] | None:
+    """Dynamic programme: exactly ``count`` pieces, each at most ``limit`` frames, at least cost
+    (a cut inside a caption cue costing ``in_cue_cost`` more)."""
     if count == 1:
         return (_piece_cost(total, total), []) if total <= limit else None
     nodes = [CutPoint(0, 0.0), *candidates, CutPoint(total, 0.0)]
@@ -422,7 +453,7 @@ def _cuts_for_count(candidates: list[CutPoint], total: int, limit: int, count: i
                 if value < best_value:
                     best_value, best_i = value, i
             if best_i >= 0:
-                new_cost[j] = best_value + (nodes[j].cost if j != len(nodes) - 1 else 0.0)
+                new_cost[j] = best_value + (nodes[j].cost + in_cue_cost * nodes[j].in_cue if j != len(nodes) - 1 else 0.0)
                 parent[j] = best_i
         cost = new_cost
         back.append(parent)
@@ -464,9 +495,9 @@ def _sound_tag(text: str) -> str:
 def split_track(track: Track, plan: Plan) -> list[Track]:
     """The master track cut into one track per piece, each in its piece's own time (0 = piece start).
 
-    A cue belongs to the piece holding its first word (or its start); a cue
-    that would run past its piece's end is ended there, in the master track as
-    well, so that the pieces' tracks shifted back and joined equal the master.
+    A cue belongs to the piece holding its first word (or its start); in the
+    piece's track a cue that runs past the piece's end is ended there (the
+    master track is left as it is).
     """
     tracks = [Track([], track.language) for _ in plan.pieces]
     starts = [piece.start for piece in plan.pieces]
@@ -474,9 +505,7 @@ def split_track(track: Track, plan: Plan) -> list[Track]:
         anchor = cue.words[0].start if cue.words else cue.start
         index = max(0, sum(1 for start in starts if start <= anchor + 1e-9) - 1)
         piece = plan.pieces[index]
-        if cue.end > piece.end:
-            cue.end = max(cue.start, piece.end)
-        tracks[index].cues.append(cue)
+        tracks[index].cues.append(replace(cue, end=max(cue.start, min(cue.end, piece.end))))
     return [piece_track.shifted(-piece.start) for piece_track, piece in zip(tracks, plan.pieces)]
 
 
@@ -488,28 +517,41 @@ def join_tracks(tracks: Sequence[Track], offsets: Sequence[float], language: str
     return Track(cues, language)
 
 
+def master_track(words: Sequence[Word], profile: str, language: str, fps: Fraction, sdh: bool = False) -> Track:
+    """The captions of the whole narration, built exactly as ``align`` builds them from the same words.
+
+    Sound cues are captioned only with ``sdh``. (The cuts are chosen between
+    cues, so a cue rarely straddles one; the pieces' tracks end such a cue at
+    the cut.)
+    """
+    from ..cues.segment import build_track
+
+    shown = [word for word in words if sdh or word.kind == "speech"]
+    return build_track(shown, profile=profile, language=language, fps=float(fps))
+
+
 def plan_tracks(plan: Plan) -> tuple[Track, list[Track]]:
     """The master captions of the plan's words (by the plan's profile), and the same cues cut per piece.
 
-    Cues are built piece by piece (each cut is a change of clip in the
-    stitched video, so no cue may straddle one: its text would show before
-    or after its words are said) and then joined into the master track.
+    The master captions are ``align``'s; the rare cue whose words the plan had
+    to cut apart (no pause between cues within the limit) is made into a cue
+    per piece, so every clip's captions start with its own words.
     """
-    from ..cues.profiles import load_profile
     from ..cues.segment import build_track
 
-    gap = load_profile(plan.profile, plan.language).min_gap_frames / plan.fps
+    master = master_track(plan.words, plan.profile, plan.language, plan.fps, plan.sdh)
+    boundaries = [piece.start_frame for piece in plan.pieces[1:]]
     cues: list[Cue] = []
-    for index, piece in enumerate(plan.pieces):
-        track = build_track(
-            piece.words, profile=plan.profile, language=plan.language, fps=float(plan.fps),
-            shot_changes=[piece.start, piece.end],
-        )
-        # a cue held on for its minimum duration or reading speed still leaves the profile's gap before the
-        # next clip, whose first cue may start right on the cut
-        last_end = piece.end - float(gap) if index < len(plan.pieces) - 1 else piece.end
-        for cue in track.cues:
-            cue.end = max(cue.start, min(cue.end, last_end))
-        cues += track.cues
-    master = Track(cues, plan.language)
+    for cue in master.cues:
+        groups: dict[int, list[Word]] = {}
+        for word in cue.words:
+            groups.setdefault(bisect.bisect_right(boundaries, _frame_of_midpoint(word, plan.fps)), []).append(word)
+        if len(groups) < 2:
+            cues.append(cue)
+            continue
+        for index, words in groups.items():
+            for part in build_track(words, profile=plan.profile, language=plan.language, fps=float(plan.fps)).cues:
+                part.end = max(part.start, min(part.end, plan.pieces[index].end))
+                cues.append(part)
+    master = Track(cues, master.language)
     return master, split_track(master, plan)

@@ -19,7 +19,7 @@ from ..errors import CaptionkitError, MediaError
 from ..files import atomic_output, guard_outputs, make_folder, write_text_atomic
 from ..media import choose_audio_stream, load_audio, open_media, probe, run_ffmpeg
 from ..model import Word
-from .plan import Plan, PlanOptions, plan_pieces, plan_tracks
+from .plan import Plan, PlanOptions, master_track, plan_pieces, plan_tracks
 
 UPLOAD_SAMPLE_RATE = 44100
 UPLOAD_BITRATE = "192k"
@@ -53,13 +53,19 @@ def split_audio(
     model: str | None = None,
     language: str | None = None,
     profile: str = "netflix",
+<<<<<<< HEAD
     audio_stream: int | str | None = None,
+=======
+    sdh: bool = False,
+>>>>>>> integration
 ) -> SplitResult:
     """Plan and write the pieces of ``audio`` into ``out_dir``.
 
     The words that show where the pauses are come from ``words`` when given
     (e.g. a TTS engine's own timings), else from aligning ``script`` with the
-    audio, else from transcribing it.
+    audio, else from transcribing it. The master captions are the ones
+    ``align`` makes from the same words (sound cues only with ``sdh``), and the
+    cuts fall between their cues where the limit allows.
     """
     audio_path = Path(audio)
     info = probe(audio_path)
@@ -69,6 +75,7 @@ def split_audio(
     sample_rate, samples = info.sample_rate or 48000, _sample_count(audio_path, stream)
     duration = samples / sample_rate
     if words is None:
+<<<<<<< HEAD
         words, language = _find_words(audio_path, stream, script, model, language)
     plan = plan_pieces(words, duration, options, language=language or "en", source=str(audio_path.resolve()))
     directory = Path(out_dir)
@@ -80,6 +87,19 @@ def split_audio(
     make_folder(directory)
     piece_files = _write_audio_pieces(audio_path, stream, plan, directory, sample_rate)
     plan.profile = profile
+=======
+        words, language = _find_words(audio_path, script, model, language)
+    language = language or "en"
+    captions = master_track(words, profile, language, options.fps, sdh)
+    plan = plan_pieces(words, duration, options, language=language, source=str(audio_path.resolve()),
+                       cues=captions.cues)
+    directory = Path(out_dir)
+    if directory.exists() and not directory.is_dir():
+        raise CaptionkitError(f"{directory}: is a file; give a folder for the pieces with -o")
+    directory.mkdir(parents=True, exist_ok=True)
+    piece_files = _write_audio_pieces(audio_path, plan, directory, sample_rate)
+    plan.profile, plan.sdh = profile, sdh
+>>>>>>> integration
     plan = Plan.from_dict(plan.to_dict())  # exactly what plan.json holds, so stitch rebuilds the same captions
     master, piece_tracks = plan_tracks(plan)
     from ..formats import save

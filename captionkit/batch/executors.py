@@ -25,6 +25,12 @@ from .tasks import THREADS_VARIABLE, ProgressSink, run_task, use_threads
 #: Memory one worker may need (speech model, decoded audio, ffmpeg), for the default worker count.
 WORKER_MEMORY = 1_500_000_000
 PROGRESS_TOPIC = "captionkit-batch-progress"
+#: Dask settings for a cluster the batch starts itself: tasks are long and CPU-bound, so the worker's
+#: statistical profiler (a stack sample every 10 ms) and GIL monitor only take CPU from them.
+DASK_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
+}
 POLL_SECONDS = 0.1
 
 OnFinished = Callable[[Task, TaskRecord], None]
@@ -100,7 +106,8 @@ def run_local(
                     time.sleep(POLL_SECONDS)
             except BrokenProcessPool as error:  # a worker died (killed, out of memory): those tasks failed
                 for task in running.values():
-                    on_finished(task, _lost(task, f"its worker process died ({error}); run the batch again"))
+                    message = f"its worker process died ({error}); run the batch again with --retry-failed"
+                    on_finished(task, _lost(task, message))
     _drain(messages, on_progress)
 
 
@@ -145,10 +152,12 @@ def run_dask(
     import contextlib
 
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError as error:
         raise CaptionkitError("--executor dask needs the 'distributed' package: pip install distributed") from error
     with contextlib.ExitStack() as stack:
+        stack.enter_context(dask.config.set(DASK_CONFIG))
         if scheduler:
             try:
                 client = stack.enter_context(Client(scheduler, timeout="20s"))
@@ -159,7 +168,7 @@ def run_dask(
         else:
             cluster = stack.enter_context(LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=None, silence_logs=40,
+                dashboard_address="127.0.0.1:0", silence_logs=40,  # a free port: never a clash
             ))
             client = stack.enter_context(Client(cluster))
             slots_total = workers
@@ -181,7 +190,8 @@ def run_dask(
                 try:
                     record = future.result()
                 except Exception as error:  # noqa: BLE001 - a lost worker or an unpicklable result
-                    record = _lost(task, f"the Dask worker failed ({type(error).__name__}: {error})")
+                    record = _lost(task, f"the Dask worker failed ({type(error).__name__}: {error}); run the batch again "
+                                         "with --retry-failed")
                 on_finished(task, record)
             time.sleep(POLL_SECONDS)
 

@@ -119,11 +119,3 @@ def _task_summary(task: Task, record: TaskRecord | None) -> dict:
                        outputs=sorted(record.outputs), rows=record.rows)
     return summary
 
-
-def status_of(record: TaskRecord | None, task: Task) -> str:
-    """done | failed | needs-input | not run (no record, or one for other inputs or settings)."""
-    if record is None or record.fingerprint != task.fingerprint:
-        return "not run"
-    return record.status
-
-

@@ -26,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--language", type=language_code, help="language code (default: detected or English)")
     add_audio_stream_argument(parser)
     parser.add_argument("--profile", default="netflix", help="caption profile for the pieces' captions (default netflix)")
+    parser.add_argument("--sdh", action="store_true", help="caption the script's sound cues such as (laughs) as [laughs]")
     parser.add_argument("--json", action="store_true", help="print the pieces as JSON")
 
 
@@ -54,7 +55,11 @@ def run(args: argparse.Namespace) -> int:
         model=args.model,
         language=args.language,
         profile=args.profile,
+<<<<<<< HEAD
         audio_stream=args.audio_stream,
+=======
+        sdh=args.sdh,
+>>>>>>> integration
     )
     rows = piece_summary(result)
     if args.json:

@@ -141,10 +141,12 @@ def run_tasks(
     At most ``concurrency`` tasks are in flight. A task the journal already
     holds is reused when it completed, polled when it was still running, and
     submitted again after a failure only with ``retry_failed``. ``timeout`` is
-    each task's time limit from when this call starts waiting for it. Every
-    task is followed to its end before an error is raised (a
+    each task's time limit from when this call starts waiting for it. A
+    failed or timed-out task does not stop the others: each is followed to
+    its end or its limit, and recorded, before the error is raised (a
     :class:`TaskFailedError` or :class:`TaskTimeoutError` naming the first
-    problem and how many there were), so nothing paid for is left unrecorded.
+    problem and how many there were). An error from submitting (a refused
+    key, a validation error) stops at once; what was submitted is journaled.
     """
     keys = [request.key for request in requests]
     if len(set(keys)) != len(keys):

@@ -42,13 +42,14 @@ from ..model import UNSPACED_LANGUAGES, Word, keep_in_order
 from ..progress import progress_bar
 from ..script import Script, ScriptWord, read_script
 from .models import DEFAULT_MODEL
-from .refine import refine_words
+from .units import refine_by_units, with_closing
 from .spoken_forms import readings
 from .transcribe import audio_of, check_language
 from .whisper_adapter import (
     MEL_FRAMES_PER_SECOND,
     WINDOW_SECONDS,
     EncodedWindow,
+    HeardWord,
     WhisperAdapter,
     adapter_for,
 )
@@ -97,6 +98,15 @@ class AlignOptions:
     similar_spelling: float = 0.6
     heard_share: float = 0.5
     min_matched_share: float = 0.5
+    #: Below this mean word probability (or share of heard words) the whole script is in doubt, and the audio
+    #: is transcribed to check it: a right script scores about 0.9, a script of another recording about 0.3.
+    suspicious_mean_probability: float = 0.5
+    #: The script is refused when less than this share of what is said in the audio is in it, and the model
+    #: finds the script's words less than ``min_probability_ratio`` times as likely as its own transcript's.
+    #: Measured: a script of another recording 0.34 (tiny.en); accented speech with the right script
+    #: 0.53 (es) and 0.93 (de) with base, whose transcript of it covers only 5-25 % of the script.
+    min_covered_share: float = 0.5
+    min_probability_ratio: float = 0.45
     #: A sound cue after the last word is given this long.
     trailing_sound_seconds: float = 1.0
 
@@ -106,7 +116,6 @@ class AlignOptions:
 
 
 _HAS_CONTENT = re.compile(r"\w", re.UNICODE)
-_CLOSING_PUNCTUATION = "\"'”’»)]}.,;:!?…"
 
 
 @dataclass(slots=True)
@@ -231,8 +240,7 @@ def _readings(tokenizer, written: list[str], language: str) -> list[list[_Readin
     prefix = "" if language in UNSPACED_LANGUAGES else " "
     result: list[list[_Reading]] = []
     for word, spoken in zip(written, readings(written, language)):
-        closing = word[len(word.rstrip(_CLOSING_PUNCTUATION)):]
-        forms = [(*reading[:-1], reading[-1] + closing) for reading in spoken] or [(word,)]
+        forms = [with_closing(reading, word) for reading in spoken] or [[word]]
         result.append([
             _Reading(tuple(form), tuple(tuple(tokenizer.encode(prefix + unit)) for unit in form)) for form in forms
         ])
@@ -278,11 +286,8 @@ def align_script(
     ]
     report = find_mismatches(words, spoken, script.sentences, options)
     report = _confirmed_by_transcript(report, words, audio, whisper, language, options)
-    if report.matched_share < options.min_matched_share:
-        raise CaptionkitError(
-            f"the script does not match the audio: only {report.matched_share:.0%} of its words were heard; "
-            "check that this is the right script for this media"
-        )
+    if report.matched_share < options.min_matched_share or report.mean_probability < options.suspicious_mean_probability:
+        _check_script_is_the_audios(words, report, audio, whisper, language, options)
     if refine and method != "none":
         words = _refine_heard(words, aligned, report, audio, language, model, method)
     words = _shorten_unheard(words, report, duration, options)
@@ -570,8 +575,64 @@ def _heard(mismatch: Mismatch, words: list[Word], heard: list[str], end: float, 
     return found / len(doubted) >= options.heard_share
 
 
+def _check_script_is_the_audios(
+    words: list[Word], report: AlignmentReport, audio: np.ndarray, whisper: WhisperAdapter, language: str,
+    options: AlignOptions,
+) -> None:
+    """Refuse a script when what the audio says is mostly not in it.
+
+    Called when the alignment's own evidence doubts the whole script. The
+    audio the script's words were placed in is transcribed window by window,
+    and the transcript is matched in order against the script: a script for
+    another recording covers little of it, while a script that runs on past
+    the audio, or skips a sentence, still covers nearly all of it (and is
+    reported instead). Where the model cannot transcribe the speech well (a
+    strong accent), its own transcript is hardly likelier to it than the
+    script, and that is not taken as evidence against the script.
+    """
+    duration = len(audio) / MODEL_SAMPLE_RATE
+    unheard = report.unheard_indices()
+    placed = [w for i, w in enumerate(words) if i not in unheard and w.start < duration - options.min_window_seconds]
+    start = min((w.start for w in placed), default=0.0)
+    end = max((w.end for w in placed), default=duration)
+    heard: list[HeardWord] = []
+    window = start
+    while window < end:
+        stop = min(end, window + WINDOW_SECONDS)
+        first = max(0.0, window - options.transcript_context_seconds)
+        last = min(duration, stop + options.transcript_context_seconds)
+        heard += whisper.transcribe_checked(
+            audio[int(first * MODEL_SAMPLE_RATE) : int(last * MODEL_SAMPLE_RATE)], language,
+            max_tokens=int(options.transcript_tokens_per_second * (last - first)) + 16,
+        )
+        window = stop
+    heard_words = [_normalized(word.text) for word in heard if _normalized(word.text)]
+    covered = _covered_share(heard_words, [_normalized(w.text) for w in words if _normalized(w.text)])
+    own = float(np.mean([word.probability for word in heard])) if heard else 0.0
+    if covered < options.min_covered_share and report.mean_probability < options.min_probability_ratio * own:
+        raise CaptionkitError(
+            f"the script does not match the audio: only {covered:.0%} of the speech heard in it is in the script, "
+            f"and the model finds the script's words far less likely than what it hears ({report.mean_probability:.2f} "
+            f"against {own:.2f}); check that this is the right script for this media"
+        )
+
+
+def _covered_share(heard: list[str], script: list[str]) -> float:
+    """The share of the ``heard`` words that the script has in the same order."""
+    from difflib import SequenceMatcher
+
+    if not heard:
+        return 0.0
+    matcher = SequenceMatcher(None, heard, script, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()) / len(heard)
+
+
 def _normalized(text: str) -> str:
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
+    """Lower-case letters and digits only, accents removed: how a word is compared with a transcript."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum())
 
 
 def _similar(one: str, other: str, options: AlignOptions) -> bool:
@@ -593,26 +654,18 @@ def _refine_heard(
     words: list[Word], aligned: list[_Aligned], report: AlignmentReport, audio: np.ndarray, language: str,
     model: str, method: str,
 ) -> list[Word]:
-    """Refine the heard words only, by their spoken units; unheard ones keep their (squeezed) place between them.
-
-    The units ("forty", "nine", "dollars") are what an acoustic aligner can
-    hear; each written word then spans its units' refined times.
-    """
+    """Refine the heard words only, by the units of their chosen readings; unheard ones keep their (squeezed)
+    place between them."""
     unheard = report.unheard_indices()
-    owners: list[int] = []
-    units: list[Word] = []
-    for index, (word, timing) in enumerate(zip(words, aligned)):
-        if index in unheard:
-            continue
-        for text, span in zip(timing.reading.units, timing.units):
-            units.append(Word(text, span.start, span.end, span.probability, word.speaker))
-            owners.append(index)
-    refined = refine_words(units, audio, MODEL_SAMPLE_RATE, language=language, model=model, method=method)
-    by_word: dict[int, list[Word]] = {}
-    for owner, unit in zip(owners, refined):
-        by_word.setdefault(owner, []).append(unit)
-    for index, refined_units in by_word.items():
-        words[index].start, words[index].end = refined_units[0].start, refined_units[-1].end
+    heard = [index for index in range(len(words)) if index not in unheard]
+    units = [
+        [Word(text, span.start, span.end, span.probability, words[index].speaker)
+         for text, span in zip(aligned[index].reading.units, aligned[index].units)]
+        for index in heard
+    ]
+    refined = refine_by_units(units, audio, language=language, model=model, method=method)
+    for index, (start, end) in zip(heard, refined):
+        words[index].start, words[index].end = start, end
     return keep_in_order(words)
 
 

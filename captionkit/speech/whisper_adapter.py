@@ -116,6 +116,13 @@ class WhisperAdapter:
 
     def transcribe_text(self, audio: np.ndarray, language: str, max_tokens: int) -> str:
         """One quick greedy pass over a short stretch of audio (a check, not a transcript)."""
+        return " ".join(word.text.strip() for word in self._greedy(audio, language, max_tokens, False))
+
+    def transcribe_checked(self, audio: np.ndarray, language: str, max_tokens: int) -> list[HeardWord]:
+        """Like :meth:`transcribe_text`, with each word's probability (the mean of its tokens')."""
+        return self._greedy(audio, language, max_tokens, True)
+
+    def _greedy(self, audio: np.ndarray, language: str, max_tokens: int, probabilities: bool) -> list[HeardWord]:
         segments, _info = self._whisper.transcribe(
             audio,
             language=language,
@@ -123,9 +130,16 @@ class WhisperAdapter:
             temperature=0.0,
             max_new_tokens=max_tokens,  # no runaway repetition
             without_timestamps=True,
+            word_timestamps=probabilities,
             condition_on_previous_text=False,
         )
-        return " ".join(segment.text for segment in segments)
+        if not probabilities:
+            return [HeardWord(text, 0.0, 0.0, 1.0) for segment in segments for text in segment.text.split()]
+        return [
+            HeardWord(word.word, float(word.start), float(word.end), float(word.probability))
+            for segment in segments
+            for word in segment.words or []
+        ]
 
     def transcribe_words(self, audio: np.ndarray, language: str | None) -> tuple[Iterator[HeardSegment], str]:
         """Segments of words with Whisper's times (voice-activity filtered), lazily, and the language."""
