@@ -53,11 +53,8 @@ def split_audio(
     model: str | None = None,
     language: str | None = None,
     profile: str = "netflix",
-<<<<<<< HEAD
-    audio_stream: int | str | None = None,
-=======
     sdh: bool = False,
->>>>>>> integration
+    audio_stream: int | str | None = None,
 ) -> SplitResult:
     """Plan and write the pieces of ``audio`` into ``out_dir``.
 
@@ -75,9 +72,11 @@ def split_audio(
     sample_rate, samples = info.sample_rate or 48000, _sample_count(audio_path, stream)
     duration = samples / sample_rate
     if words is None:
-<<<<<<< HEAD
         words, language = _find_words(audio_path, stream, script, model, language)
-    plan = plan_pieces(words, duration, options, language=language or "en", source=str(audio_path.resolve()))
+    language = language or "en"
+    captions = master_track(words, profile, language, options.fps, sdh)
+    plan = plan_pieces(words, duration, options, language=language, source=str(audio_path.resolve()),
+                       cues=captions.cues)
     directory = Path(out_dir)
     if directory.exists() and not directory.is_dir():
         raise CaptionkitError(f"{directory}: is a file; give a folder for the pieces with -o")
@@ -86,20 +85,7 @@ def split_audio(
                   + [directory / MASTER_CAPTIONS, directory / PLAN_NAME])
     make_folder(directory)
     piece_files = _write_audio_pieces(audio_path, stream, plan, directory, sample_rate)
-    plan.profile = profile
-=======
-        words, language = _find_words(audio_path, script, model, language)
-    language = language or "en"
-    captions = master_track(words, profile, language, options.fps, sdh)
-    plan = plan_pieces(words, duration, options, language=language, source=str(audio_path.resolve()),
-                       cues=captions.cues)
-    directory = Path(out_dir)
-    if directory.exists() and not directory.is_dir():
-        raise CaptionkitError(f"{directory}: is a file; give a folder for the pieces with -o")
-    directory.mkdir(parents=True, exist_ok=True)
-    piece_files = _write_audio_pieces(audio_path, plan, directory, sample_rate)
     plan.profile, plan.sdh = profile, sdh
->>>>>>> integration
     plan = Plan.from_dict(plan.to_dict())  # exactly what plan.json holds, so stitch rebuilds the same captions
     master, piece_tracks = plan_tracks(plan)
     from ..formats import save

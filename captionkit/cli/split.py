@@ -55,11 +55,8 @@ def run(args: argparse.Namespace) -> int:
         model=args.model,
         language=args.language,
         profile=args.profile,
-<<<<<<< HEAD
-        audio_stream=args.audio_stream,
-=======
         sdh=args.sdh,
->>>>>>> integration
+        audio_stream=args.audio_stream,
     )
     rows = piece_summary(result)
     if args.json:
