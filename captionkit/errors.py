@@ -24,3 +24,11 @@ class ExternalToolError(CaptionkitError):
     """ffmpeg or another external program failed."""
 
     exit_code = 3
+
+
+class OutputError(CaptionkitError):
+    """An output cannot be written, or would replace one of the inputs."""
+
+
+class CaptionkitWarning(UserWarning):
+    """Something the user should know about a result that is still written (a one-line note)."""

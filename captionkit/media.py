@@ -6,11 +6,13 @@ of captionkit deals only in seconds, sample arrays and paths.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -18,7 +20,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import ExternalToolError, MediaError
+from .errors import CaptionkitError, ExternalToolError, MediaError
+from .files import written_path
 
 #: The sample rate Whisper models expect.
 MODEL_SAMPLE_RATE = 16000
@@ -65,6 +68,7 @@ class MediaInfo:
 
 
 def _check_exists(path: Path) -> None:
+    path = written_path(path)
     if not path.exists():
         raise MediaError(f"{path}: no such file; check the path")
     if path.is_dir():
@@ -78,7 +82,7 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     media_path = Path(path)
     _check_exists(media_path)
     try:
-        container = av.open(str(media_path))
+        container = open_media(media_path)
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as error:
         raise MediaError(f"{media_path}: not a media file ffmpeg can read; give a video or audio file") from error
     with container:
@@ -123,35 +127,180 @@ def _container_duration(container, video, audio) -> float:
     return 0.0
 
 
-def load_audio(path: str | os.PathLike, sample_rate: int = MODEL_SAMPLE_RATE) -> np.ndarray:
-    """Decode the first audio stream of ``path`` to mono float32 samples at ``sample_rate``."""
+# -- Language tags of streams ---------------------------------------------------------------------
+
+#: ISO 639-1 -> (ISO 639-2/T, ISO 639-2/B, English name) for the languages captionkit meets most.
+LANGUAGES: dict[str, tuple[str, str, str]] = {
+    "ar": ("ara", "ara", "Arabic"), "bg": ("bul", "bul", "Bulgarian"), "bn": ("ben", "ben", "Bengali"),
+    "ca": ("cat", "cat", "Catalan"), "cs": ("ces", "cze", "Czech"), "cy": ("cym", "wel", "Welsh"),
+    "da": ("dan", "dan", "Danish"), "de": ("deu", "ger", "German"), "el": ("ell", "gre", "Greek"),
+    "en": ("eng", "eng", "English"), "es": ("spa", "spa", "Spanish"), "et": ("est", "est", "Estonian"),
+    "eu": ("eus", "baq", "Basque"), "fa": ("fas", "per", "Persian"), "fi": ("fin", "fin", "Finnish"),
+    "fr": ("fra", "fre", "French"), "ga": ("gle", "gle", "Irish"), "he": ("heb", "heb", "Hebrew"),
+    "hi": ("hin", "hin", "Hindi"), "hr": ("hrv", "hrv", "Croatian"), "hu": ("hun", "hun", "Hungarian"),
+    "hy": ("hye", "arm", "Armenian"), "id": ("ind", "ind", "Indonesian"), "is": ("isl", "ice", "Icelandic"),
+    "it": ("ita", "ita", "Italian"), "ja": ("jpn", "jpn", "Japanese"), "ka": ("kat", "geo", "Georgian"),
+    "ko": ("kor", "kor", "Korean"), "lt": ("lit", "lit", "Lithuanian"), "lv": ("lav", "lav", "Latvian"),
+    "mk": ("mkd", "mac", "Macedonian"), "ms": ("msa", "may", "Malay"), "nl": ("nld", "dut", "Dutch"),
+    "no": ("nor", "nor", "Norwegian"), "nb": ("nob", "nob", "Norwegian Bokmål"), "pl": ("pol", "pol", "Polish"),
+    "pt": ("por", "por", "Portuguese"), "ro": ("ron", "rum", "Romanian"), "ru": ("rus", "rus", "Russian"),
+    "sk": ("slk", "slo", "Slovak"), "sl": ("slv", "slv", "Slovenian"), "sq": ("sqi", "alb", "Albanian"),
+    "sr": ("srp", "srp", "Serbian"), "sv": ("swe", "swe", "Swedish"), "sw": ("swa", "swa", "Swahili"),
+    "ta": ("tam", "tam", "Tamil"), "th": ("tha", "tha", "Thai"), "tl": ("tgl", "tgl", "Tagalog"),
+    "tr": ("tur", "tur", "Turkish"), "uk": ("ukr", "ukr", "Ukrainian"), "ur": ("urd", "urd", "Urdu"),
+    "vi": ("vie", "vie", "Vietnamese"), "zh": ("zho", "chi", "Chinese"),
+}
+
+
+def language_tag(code: str | None, *, bibliographic: bool = False) -> str:
+    """``en``/``en-US``/``eng`` -> the ISO 639-2 code (``eng``); unknown -> ``und``."""
+    if not code:
+        return "und"
+    base = code.replace("_", "-").split("-")[0].lower()
+    if base in LANGUAGES:
+        terminologic, biblio, _ = LANGUAGES[base]
+        return biblio if bibliographic else terminologic
+    for terminologic, biblio, _ in LANGUAGES.values():
+        if base in (terminologic, biblio):
+            return biblio if bibliographic else terminologic
+    if re.fullmatch(r"[a-z]{3}", base):
+        return base
+    raise CaptionkitError(f"language '{code}' is not a language code captionkit knows; use e.g. en, es, de or eng")
+
+
+def language_name(code: str | None) -> str | None:
+    if not code:
+        return None
+    tag = language_tag(code)
+    return next((name for terminologic, _, name in LANGUAGES.values() if terminologic == tag), None)
+
+
+
+def ffmpeg_path(path: str | os.PathLike) -> str:
+    """``path`` as ffmpeg (and PyAV) must be given it: an absolute ``file:`` URL, so a name with a colon
+    (``a:b.mp4``) is not read as a protocol and one starting with ``-`` is not read as an option. An
+    output written earlier in this run and not yet committed is read from its staged file."""
+    return "file:" + os.path.abspath(os.fspath(written_path(path)))
+
+
+def open_media(path: str | os.PathLike, mode: str = "r", **options):
+    """``av.open`` for a local path, safe for any file name (see :func:`ffmpeg_path`)."""
+    import av
+
+    return av.open(ffmpeg_path(path), mode, **options)
+
+
+#: A stream whose loudest moment in its first minutes is below this (dBFS) counts as silent.
+SILENT_STREAM_DBFS = -60.0
+#: How much of each audio stream is listened to when choosing one (seconds).
+STREAM_SCAN_SECONDS = 120.0
+
+
+def load_audio(
+    path: str | os.PathLike, sample_rate: int = MODEL_SAMPLE_RATE, *, stream: int | str | None = None,
+) -> np.ndarray:
+    """Decode one audio stream of ``path`` to mono float32 samples at ``sample_rate``, on the file's timeline.
+
+    Sample 0 is the file's time 0 (where the picture starts), so an audio stream that starts later
+    (a start time or an edit list) is preceded by silence, and one that starts earlier is cut.
+    ``stream`` is the audio stream's number (1 = the first) or language tag; by default the first,
+    unless it is silent and another one has sound (see :func:`choose_audio_stream`). Samples are
+    resampled while decoding into one preallocated array, so memory is the result's size.
+    """
     import av
 
     info = probe(path)
     if not info.has_audio:
         raise MediaError(f"{info.path}: has no audio stream, so there is no speech to caption; give a file with sound")
-    resampler = av.AudioResampler(format="s16", layout="mono", rate=sample_rate)
-    chunks: list[np.ndarray] = []
+    index = choose_audio_stream(info.path, stream)
     try:
-        with av.open(str(info.path)) as container:
-            stream = container.streams.audio[0]
-            for frame in container.decode(stream):
-                for resampled in resampler.resample(frame):
-                    chunks.append(resampled.to_ndarray().reshape(-1))
-            for resampled in resampler.resample(None):
-                chunks.append(resampled.to_ndarray().reshape(-1))
+        with open_media(info.path) as container:
+            origin = (container.start_time or 0) / 1_000_000
+            capacity = int((info.duration + 1.0) * sample_rate) + sample_rate
+            return _decode_into(container, container.streams.audio[index], sample_rate, origin, capacity)
     except av.error.FFmpegError as error:
         raise MediaError(f"{info.path}: its audio could not be decoded ({error}); re-export the file") from error
-    if not chunks:
-        return np.zeros(0, dtype=np.float32)
-    return np.concatenate(chunks).astype(np.float32) / 32768.0
+
+
+def _decode_into(container, audio_stream, sample_rate: int, origin: float, capacity: int) -> np.ndarray:
+    """Decode ``audio_stream`` resampled to mono float32, each frame placed at its time from ``origin``."""
+    import av
+
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+    samples = np.zeros(max(capacity, 1), dtype=np.float32)
+    position: int | None = None  # the next sample's index, set by the first frame's time
+    written = 0
+
+    def place(chunk: np.ndarray) -> None:
+        nonlocal samples, position, written
+        assert position is not None
+        begin, stop = position, position + len(chunk)
+        if begin < 0:  # audio before time 0 of the file is never shown with the picture
+            chunk, begin = chunk[-begin:], 0
+        if stop > len(samples):
+            samples = np.concatenate([samples, np.zeros(max(stop - len(samples), len(samples) // 4), np.float32)])
+        samples[begin:stop] = chunk
+        position, written = stop, max(written, stop)
+
+    for frame in container.decode(audio_stream):
+        if position is None:
+            start = frame.time if frame.time is not None else origin
+            position = round((start - origin) * sample_rate)
+        for resampled in resampler.resample(frame):
+            place(resampled.to_ndarray().reshape(-1))
+    if position is not None:
+        for resampled in resampler.resample(None):
+            place(resampled.to_ndarray().reshape(-1))
+    return samples[:written] if written < len(samples) else samples
+
+
+def choose_audio_stream(path: str | os.PathLike, wanted: int | str | None = None) -> int:
+    """The index (0-based, among audio streams) of the stream to listen to.
+
+    ``wanted`` is a number (1 = the first) or a language tag (``en``/``eng``). By default the first
+    stream, unless it is silent: then the first stream with sound, language-tagged ones first.
+    """
+    with open_media(path) as container:
+        streams = list(container.streams.audio)
+        tags = [(stream.metadata.get("language") or "und").lower() for stream in streams]
+    if isinstance(wanted, int):
+        if not 1 <= wanted <= len(streams):
+            raise MediaError(f"{path}: has {len(streams)} audio stream(s), so there is no --audio-stream {wanted}; "
+                             f"give 1 to {len(streams)}")
+        return wanted - 1
+    if isinstance(wanted, str):
+        codes = {wanted.lower(), language_tag(wanted), language_tag(wanted, bibliographic=True)}
+        for index, tag in enumerate(tags):
+            if tag in codes or tag.split("-")[0] in codes:
+                return index
+        raise MediaError(f"{path}: no audio stream is tagged {wanted!r} (tags: {', '.join(tags)}); "
+                         "give a stream number or one of those languages with --audio-stream")
+    if len(streams) < 2 or not _silent(path, 0):
+        return 0
+    order = sorted(range(1, len(streams)), key=lambda index: tags[index] == "und")
+    return next((index for index in order if not _silent(path, index)), 0)
+
+
+def _silent(path: str | os.PathLike, index: int) -> bool:
+    """Whether audio stream ``index`` has no sound in its first minutes."""
+    with open_media(path) as container:
+        audio_stream = container.streams.audio[index]
+        loudest = 0.0
+        for frame in container.decode(audio_stream):
+            values = frame.to_ndarray()
+            if values.dtype.kind in "iu":
+                values = values / float(np.iinfo(values.dtype).max)
+            loudest = max(loudest, float(np.abs(values).max(initial=0.0)))
+            if loudest > 10 ** (SILENT_STREAM_DBFS / 20) or (frame.time or 0) > STREAM_SCAN_SECONDS:
+                break
+    return loudest <= 10 ** (SILENT_STREAM_DBFS / 20)
 
 
 _TIME_PATTERN = re.compile(r"out_time_us=(\d+)")
 
 
 def run_ffmpeg(
-    args: Sequence[str],
+    args: Sequence[str | os.PathLike],
     *,
     what: str = "ffmpeg",
     duration: float | None = None,
@@ -160,29 +309,63 @@ def run_ffmpeg(
 ) -> None:
     """Run ffmpeg with ``args`` (an argv list, no shell); raise a one-line error if it fails.
 
-    With ``duration`` and ``progress_label``, show a progress bar over the
-    output time ffmpeg reports. ``env`` replaces the environment ffmpeg runs in.
+    Path objects among ``args`` are passed as ``file:`` URLs (see :func:`ffmpeg_path`). ffmpeg runs
+    in its own process group and dies with captionkit (even on ``kill -9``); Ctrl-C stops it and
+    propagates as ``KeyboardInterrupt``. With ``duration`` and ``progress_label``, show a progress
+    bar over the output time ffmpeg reports. ``env`` replaces the environment ffmpeg runs in.
     """
-    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", *_thread_limit(args)]
+    paths = [ffmpeg_path(arg) if isinstance(arg, os.PathLike) else arg for arg in args]
+    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", *_thread_limit(paths)]
     show_progress = bool(duration and progress_label)
     if show_progress:
         command[4:4] = ["-progress", "pipe:1", "-nostats"]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE if show_progress else subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        encoding="utf-8", errors="replace", env=env,
+        encoding="utf-8", errors="replace", env=env, start_new_session=True,
+        preexec_fn=_die_with_parent(os.getpid()),
     )
-    if show_progress:
-        from .progress import progress_bar
+    try:
+        if show_progress:
+            from .progress import progress_bar
 
-        with progress_bar(total=round(duration, 1), label=progress_label, unit="s") as bar:
-            assert process.stdout is not None
-            for line in process.stdout:
-                match = _TIME_PATTERN.match(line.strip())
-                if match:
-                    bar.update_to(min(int(match.group(1)) / 1e6, duration))
-    _, stderr = process.communicate()
+            with progress_bar(total=round(duration or 0, 1), label=progress_label, unit="s") as bar:
+                assert process.stdout is not None
+                for line in process.stdout:
+                    match = _TIME_PATTERN.match(line.strip())
+                    if match:
+                        bar.update_to(min(int(match.group(1)) / 1e6, duration or 0))
+        _, stderr = process.communicate()
+    except BaseException:  # Ctrl-C or an error of ours: ffmpeg must not outlive the run
+        _stop(process)
+        raise
     if process.returncode != 0:
         raise ExternalToolError(f"{what} failed: {_last_error_line(stderr)}")
+
+
+def _die_with_parent(parent: int):
+    """A ``preexec_fn`` that asks Linux to kill the child when its parent dies (``PR_SET_PDEATHSIG``),
+    and exits at once if the parent is already gone. Elsewhere only the process group is set."""
+    def arrange() -> None:
+        if sys.platform.startswith("linux"):
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return arrange
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Kill ``process`` and everything it started (its process group) and reap it."""
+    import signal
+
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(Exception):
+        process.communicate(timeout=5)
 
 
 def _thread_limit(args: Sequence[str]) -> list[str]:
@@ -205,9 +388,60 @@ def _last_error_line(stderr: str) -> str:
 
 def frame_times(path: str | os.PathLike) -> np.ndarray:
     """Presentation times (seconds) of every decoded video frame of ``path``."""
-    import av
-
-    with av.open(str(path)) as container:
+    with open_media(path) as container:
         stream = container.streams.video[0]
         times = [float(frame.pts * stream.time_base) for frame in container.decode(stream) if frame.pts is not None]
     return np.asarray(times)
+
+
+def packet_frame_times(path: str | os.PathLike) -> np.ndarray:
+    """Presentation times (seconds) of every video frame of ``path``, from its packets (no decoding), sorted."""
+    with open_media(path) as container:
+        stream = container.streams.video[0]
+        times = [float(p.pts * stream.time_base) for p in container.demux(stream) if p.pts is not None and p.size]
+    return np.sort(np.asarray(times))
+
+
+def audio_head(path: str | os.PathLike, seconds: float, sample_rate: int = MODEL_SAMPLE_RATE) -> np.ndarray:
+    """The first ``seconds`` of the first audio stream as mono float32 at ``sample_rate`` (decoding stops there)."""
+    import av
+
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+    chunks: list[np.ndarray] = []
+    wanted, have = round(seconds * sample_rate), 0
+    with open_media(path) as container:
+        for frame in container.decode(container.streams.audio[0]):
+            for out in resampler.resample(frame):
+                chunks.append(out.to_ndarray().reshape(-1))
+                have += len(chunks[-1])
+            if have >= wanted:
+                break
+    samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+    return samples[:wanted].astype(np.float32, copy=False)
+
+
+def audio_window(container, start: float, seconds: float, sample_rate: int = MODEL_SAMPLE_RATE) -> tuple[float, np.ndarray]:
+    """About ``seconds`` of an open container's first audio stream from ``start``, as (time of the first
+    sample, mono float32 at ``sample_rate``).
+
+    Decoding starts half a second early (after a seek the AAC decoder needs a frame to settle) and the
+    samples are timed by the decoded frames' own timestamps.
+    """
+    import av
+
+    stream = container.streams.audio[0]
+    container.seek(max(0, int((start - 0.5) / stream.time_base)), stream=stream)
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+    chunks: list[np.ndarray] = []
+    first_time, have = None, 0
+    for frame in container.decode(stream):
+        if first_time is None:
+            first_time = float(frame.time or 0.0)
+        for out in resampler.resample(frame):
+            chunks.append(out.to_ndarray().reshape(-1))
+            have += len(chunks[-1])
+        if first_time + have / sample_rate >= start + seconds:
+            break
+    samples = np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros(0, np.float32)
+    return (first_time or 0.0), samples
+

@@ -124,6 +124,26 @@ class Track:
             language=self.language,
         )
 
+    def ended_by(self, duration: float) -> "Track":
+        """A copy in which nothing ends after ``duration`` (the media's length): later ends are moved
+        to it, and cues or words that would start at or after it are dropped, as no player shows them."""
+        cues = []
+        for cue in self.cues:
+            if cue.start >= duration:
+                continue
+            cues.append(Cue(cue.start, min(cue.end, duration), list(cue.lines), cue.speaker,
+                            words_ended_by(cue.words, duration)))
+        return Track(cues, self.language)
+
+
+def words_ended_by(words: Iterable[Word], duration: float) -> list[Word]:
+    """Copies of ``words`` ending by ``duration``; a word that starts at or after it is dropped."""
+    return [
+        Word(w.text, w.start, min(w.end, duration), w.probability, w.speaker, w.kind)
+        for w in words
+        if w.start < duration
+    ]
+
 
 def keep_in_order(items: list) -> list:
     """Clamp times (of anything with mutable ``start``/``end``) so none overlaps or goes backwards.

@@ -83,3 +83,24 @@ def infsh_cli(fake_infsh, monkeypatch, tmp_path_factory):
     monkeypatch.setenv("FAKE_INFSH_URL", fake_infsh.url)
     monkeypatch.setenv("FAKE_INFSH_HOME", str(home))
     return fake_infsh
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """An existing folder nobody can create files in: chmod for a user, the immutable flag for root."""
+    import shutil
+    import subprocess
+
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+        return
+    if not shutil.which("chattr") or subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode:
+        pytest.skip("running as root on a file system without the immutable flag: no folder is read-only")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=False)

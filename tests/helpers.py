@@ -25,6 +25,28 @@ def run_cli(*args: str | os.PathLike, input: str | None = None, cwd: Path | None
     )
 
 
+def run_main(*args: str | os.PathLike, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``captionkit ARGS`` in this process (fast, for checks that stop before the slow work)."""
+    import contextlib
+    import io
+
+    from captionkit.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    previous = Path.cwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main([str(arg) for arg in args])
+            except SystemExit as exit_:  # argparse's own exits (--help, bad options)
+                code = exit_.code if isinstance(exit_.code, int) else 2
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess(list(map(str, args)), code, out.getvalue(), err.getvalue())
+
+
 def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
     """A user error: non-zero exit, one ``captionkit: error:`` line, no traceback."""
     assert result.returncode != 0, result.stdout

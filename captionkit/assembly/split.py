@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import CaptionkitError, MediaError
-from ..files import atomic_output, write_text_atomic
-from ..media import probe, run_ffmpeg
+from ..files import atomic_output, guard_outputs, make_folder, write_text_atomic
+from ..media import choose_audio_stream, load_audio, open_media, probe, run_ffmpeg
 from ..model import Word
 from .plan import Plan, PlanOptions, master_track, plan_pieces, plan_tracks
 
@@ -25,6 +25,8 @@ UPLOAD_SAMPLE_RATE = 44100
 UPLOAD_BITRATE = "192k"
 PLAN_NAME = "plan.json"
 MASTER_CAPTIONS = "captions.srt"
+#: The files written for each piece.
+PIECE_SUFFIXES = (".wav", ".mp3", ".txt", ".srt")
 
 
 @dataclass(slots=True)
@@ -52,6 +54,7 @@ def split_audio(
     language: str | None = None,
     profile: str = "netflix",
     sdh: bool = False,
+    audio_stream: int | str | None = None,
 ) -> SplitResult:
     """Plan and write the pieces of ``audio`` into ``out_dir``.
 
@@ -65,10 +68,11 @@ def split_audio(
     info = probe(audio_path)
     if not info.has_audio:
         raise MediaError(f"{audio_path}: has no audio stream; give the narration's audio file")
-    sample_rate, samples = info.sample_rate or 48000, _sample_count(audio_path)
+    stream = choose_audio_stream(audio_path, audio_stream)
+    sample_rate, samples = info.sample_rate or 48000, _sample_count(audio_path, stream)
     duration = samples / sample_rate
     if words is None:
-        words, language = _find_words(audio_path, script, model, language)
+        words, language = _find_words(audio_path, stream, script, model, language)
     language = language or "en"
     captions = master_track(words, profile, language, options.fps, sdh)
     plan = plan_pieces(words, duration, options, language=language, source=str(audio_path.resolve()),
@@ -76,8 +80,11 @@ def split_audio(
     directory = Path(out_dir)
     if directory.exists() and not directory.is_dir():
         raise CaptionkitError(f"{directory}: is a file; give a folder for the pieces with -o")
-    directory.mkdir(parents=True, exist_ok=True)
-    piece_files = _write_audio_pieces(audio_path, plan, directory, sample_rate)
+    guard_outputs([audio_path, script],
+                  [directory / f"{piece.name}{suffix}" for piece in plan.pieces for suffix in PIECE_SUFFIXES]
+                  + [directory / MASTER_CAPTIONS, directory / PLAN_NAME])
+    make_folder(directory)
+    piece_files = _write_audio_pieces(audio_path, stream, plan, directory, sample_rate)
     plan.profile, plan.sdh = profile, sdh
     plan = Plan.from_dict(plan.to_dict())  # exactly what plan.json holds, so stitch rebuilds the same captions
     master, piece_tracks = plan_tracks(plan)
@@ -93,9 +100,12 @@ def split_audio(
     return SplitResult(plan, directory, master_path, piece_files)
 
 
-def _find_words(audio: Path, script, model: str | None, language: str | None) -> tuple[list[Word], str | None]:
-    """The audio's timed words: the script aligned with it, or a transcription."""
+def _find_words(
+    path: Path, stream: int, script, model: str | None, language: str | None,
+) -> tuple[list[Word], str | None]:
+    """The timed words of audio stream ``stream`` (0-based): the script aligned with it, or a transcription."""
     options = {"model": model} if model else {}
+    audio = load_audio(path, stream=stream + 1)
     if script is not None:
         from ..script import read_script
 
@@ -113,14 +123,14 @@ def _find_words(audio: Path, script, model: str | None, language: str | None) ->
     return list(transcription.words), transcription.language
 
 
-def _sample_count(path: Path) -> int:
-    """How many samples the first audio stream decodes to (exact, unlike a header's estimate)."""
+def _sample_count(path: Path, stream: int) -> int:
+    """How many samples audio stream ``stream`` decodes to (exact, unlike a header's estimate)."""
     import av
 
     count = 0
     try:
-        with av.open(str(path)) as container:
-            for frame in container.decode(container.streams.audio[0]):
+        with open_media(path) as container:
+            for frame in container.decode(container.streams.audio[stream]):
                 count += frame.samples
     except av.error.FFmpegError as error:
         raise MediaError(f"{path}: its audio could not be decoded ({error}); re-export the file") from error
@@ -129,13 +139,13 @@ def _sample_count(path: Path) -> int:
     return count
 
 
-def _write_audio_pieces(audio: Path, plan: Plan, directory: Path, sample_rate: int) -> list[dict[str, Path]]:
+def _write_audio_pieces(audio: Path, stream: int, plan: Plan, directory: Path, sample_rate: int) -> list[dict[str, Path]]:
     """Every piece as a sample-exact PCM WAV and as an MP3 upload copy, in one ffmpeg run.
 
     The last piece is padded with silence to its whole number of frames.
     """
     count = len(plan.pieces)
-    graph = [f"[0:a]asplit={count}" + "".join(f"[in{i}]" for i in range(count))]
+    graph = [f"[0:a:{stream}]asplit={count}" + "".join(f"[in{i}]" for i in range(count))]
     outputs: list[tuple[str, Path, list[str]]] = []
     for i, piece in enumerate(plan.pieces):
         first = round(piece.start_frame * sample_rate / plan.fps)
@@ -151,10 +161,10 @@ def _write_audio_pieces(audio: Path, plan: Plan, directory: Path, sample_rate: i
             ["-c:a", "libmp3lame", "-b:a", UPLOAD_BITRATE, "-ar", str(UPLOAD_SAMPLE_RATE)],
         ))
     with contextlib.ExitStack() as stack:
-        args = ["-i", str(audio), "-filter_complex", ";".join(graph)]
+        args: list[str | Path] = ["-i", audio, "-filter_complex", ";".join(graph)]
         for label, path, codec in outputs:
             temporary = stack.enter_context(atomic_output(path))
-            args += ["-map", label, *codec, str(temporary)]
+            args += ["-map", label, *codec, temporary]
         run_ffmpeg(args, what="writing the audio pieces", duration=plan.duration, progress_label="writing pieces")
     return [
         {"audio": directory / f"{piece.name}.wav", "upload": directory / f"{piece.name}.mp3"}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .transcribe import add_model_arguments, write_outputs
+from ._options import add_model_arguments
+from .transcribe import write_outputs
 
 COMMAND = "align"
 HELP = "Time a script's own words against the audio (forced alignment) and write captions."
@@ -28,20 +29,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-
     from .. import formats
-    from ..media import probe
+    from ..files import guard_outputs
+    from ..media import load_audio, probe
     from ..script import read_script
     from ..speech.align import align_script
-    from . import print_json
+    from . import print_json, warn
 
+    guard_outputs([args.media, args.script], [("-o", args.output), ("--words", args.words)])
     formats.format_module(args.output)  # an unknown extension fails before any work
     source = probe(args.media)
     script = read_script(args.script if args.script == "-" else Path(args.script))
-    result = align_script(args.media, script, model=args.model, language=args.language, sounds=args.sdh)
+    audio = load_audio(args.media, stream=args.audio_stream)
+    result = align_script(audio, script, model=args.model, language=args.language, sounds=args.sdh)
     if not result.report.ok:
-        print(f"captionkit: warning: {result.report.summary()}", file=sys.stderr)
+        warn(result.report.summary())
     track = write_outputs(result.words, source, args.output, args.words, profile=args.profile,
                           language=result.language)
     if args.json:

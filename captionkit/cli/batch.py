@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 COMMAND = "batch"
+COMMIT_AT_END = False  # the state file and finished jobs' outputs stand even if a later job fails (resumable)
 HELP = "Run a TOML manifest of caption/localize/render jobs over many inputs: parallel, resumable, with a report."
 ORDER = 30
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import warnings as warning_module
 from pathlib import Path
 
@@ -45,8 +44,10 @@ def parse_speaker_names(text: str | None) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     from .. import formats
     from ..cues.segment import build_track
-    from . import print_json
+    from ..files import guard_outputs
+    from . import ours, print_json, report_warnings
 
+    guard_outputs([args.video, args.subs], [("-o", args.output)])
     names = parse_speaker_names(args.speaker_names)
     style = args.style or "clean"
     warnings: list[str] = []
@@ -65,9 +66,8 @@ def run(args: argparse.Namespace) -> int:
             warning_module.simplefilter("always")
             output = burn(args.video, captions, args.output, style=style, crf=args.crf, preset=args.preset,
                           speaker_names=names)
-        warnings = [str(item.message) for item in caught]
-    for note in warnings:
-        print(f"captionkit: warning: {note}", file=sys.stderr)
+        warnings = [str(item.message) for item in caught if ours(item)]
+    report_warnings(warnings)
     if args.json:
         print_json({"output": str(output), "engine": args.engine, "style": style, "warnings": warnings})
     else:

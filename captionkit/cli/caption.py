@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
-import warnings
 from pathlib import Path
 
-from .transcribe import add_model_arguments
+from ._options import add_model_arguments
 
 COMMAND = "caption"
 HELP = "Caption a video: write SRT, WebVTT and ASS, and optionally burn styled captions in."
@@ -31,17 +29,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..jobs.caption import caption
-    from . import print_json
+    from . import print_json, report_warnings
 
     script = args.script if args.script in (None, "-") else Path(args.script)  # a path, never literal text
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("ignore")
-        result = caption(
-            args.video, args.out_dir, script=script, burn=args.burn, style=args.style,
-            profile=args.profile, model=args.model, language=args.language, sdh=args.sdh,
-        )
-    for note in result.warnings:
-        print(f"captionkit: warning: {note}", file=sys.stderr)
+    result = caption(
+        args.video, args.out_dir, script=script, burn=args.burn, style=args.style,
+        profile=args.profile, model=args.model, language=args.language, sdh=args.sdh,
+        audio_stream=args.audio_stream,
+    )
+    report_warnings(result.warnings)
     if args.json:
         print_json(result.to_dict())
     else:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 
 COMMAND = "lint"
-HELP = "Check a caption file (SRT, VTT, ASS, JSON) against reading rules; exit 1 on any violation."
+HELP = "Check a caption file (SRT, VTT, ASS, JSON) against reading rules; exit 1 if any rule fails."
 ORDER = 60
+EPILOG = ("exit status: 0 when nothing fails (unavoidable violations are listed but do not fail), "
+          "1 when at least one violation is an error, 2 for a missing or unreadable file or a bad option.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ..cues.profiles import DEFAULT_PROFILE, available_profiles
+    from ._options import frame_rate, language_code
 
     parser.add_argument("file", metavar="FILE", help="caption file: .srt, .vtt, .ass, .ssa or captionkit .json")
     parser.add_argument(
@@ -18,8 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_PROFILE,
         help=f"rules to check: {', '.join(available_profiles())}, or a .toml file (default: {DEFAULT_PROFILE})",
     )
-    parser.add_argument("--fps", type=float, help="frame rate for frame rules (default: the profile's, e.g. 30)")
-    parser.add_argument("--language", help="language of the text, e.g. en, ja (default: from the file, else en)")
+    parser.add_argument("--fps", type=frame_rate, help="frame rate for frame rules (default: the profile's, e.g. 30)")
+    parser.add_argument("--language", type=language_code,
+                        help="language of the text, e.g. en, ja (default: from the file, else en)")
     parser.add_argument(
         "--shot-changes",
         metavar="SECONDS",
@@ -37,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
         cuts = [float(part) for part in (args.shot_changes or "").split(",") if part.strip()]
     except ValueError:
         raise CaptionkitError("--shot-changes takes seconds separated by commas, e.g. 4.2,9.8") from None
-    report = lint_file(args.file, args.profile, args.fps, language=args.language, shot_changes=cuts)
+    fps = float(args.fps) if args.fps is not None else None
+    report = lint_file(args.file, args.profile, fps, language=args.language, shot_changes=cuts)
     if args.json:
         print_json(report.to_dict())
     else:

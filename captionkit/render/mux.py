@@ -11,41 +11,17 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import formats
 from ..cues.segment import build_track
 from ..errors import CaptionkitError, MediaError
-from ..files import atomic_output
-from ..media import probe, run_ffmpeg
+from ..files import atomic_output, guard_outputs, work_folder
+from ..media import LANGUAGES, ffmpeg_path, language_name, language_tag, open_media, probe, run_ffmpeg  # noqa: F401 (LANGUAGES: for callers of render.mux)
 
 MP4_SUFFIXES = (".mp4", ".m4v", ".mov")
 MKV_SUFFIXES = (".mkv",)
-
-#: ISO 639-1 -> (ISO 639-2/T, ISO 639-2/B, English name) for the languages captionkit meets most.
-LANGUAGES: dict[str, tuple[str, str, str]] = {
-    "ar": ("ara", "ara", "Arabic"), "bg": ("bul", "bul", "Bulgarian"), "bn": ("ben", "ben", "Bengali"),
-    "ca": ("cat", "cat", "Catalan"), "cs": ("ces", "cze", "Czech"), "cy": ("cym", "wel", "Welsh"),
-    "da": ("dan", "dan", "Danish"), "de": ("deu", "ger", "German"), "el": ("ell", "gre", "Greek"),
-    "en": ("eng", "eng", "English"), "es": ("spa", "spa", "Spanish"), "et": ("est", "est", "Estonian"),
-    "eu": ("eus", "baq", "Basque"), "fa": ("fas", "per", "Persian"), "fi": ("fin", "fin", "Finnish"),
-    "fr": ("fra", "fre", "French"), "ga": ("gle", "gle", "Irish"), "he": ("heb", "heb", "Hebrew"),
-    "hi": ("hin", "hin", "Hindi"), "hr": ("hrv", "hrv", "Croatian"), "hu": ("hun", "hun", "Hungarian"),
-    "hy": ("hye", "arm", "Armenian"), "id": ("ind", "ind", "Indonesian"), "is": ("isl", "ice", "Icelandic"),
-    "it": ("ita", "ita", "Italian"), "ja": ("jpn", "jpn", "Japanese"), "ka": ("kat", "geo", "Georgian"),
-    "ko": ("kor", "kor", "Korean"), "lt": ("lit", "lit", "Lithuanian"), "lv": ("lav", "lav", "Latvian"),
-    "mk": ("mkd", "mac", "Macedonian"), "ms": ("msa", "may", "Malay"), "nl": ("nld", "dut", "Dutch"),
-    "no": ("nor", "nor", "Norwegian"), "nb": ("nob", "nob", "Norwegian Bokmål"), "pl": ("pol", "pol", "Polish"),
-    "pt": ("por", "por", "Portuguese"), "ro": ("ron", "rum", "Romanian"), "ru": ("rus", "rus", "Russian"),
-    "sk": ("slk", "slo", "Slovak"), "sl": ("slv", "slv", "Slovenian"), "sq": ("sqi", "alb", "Albanian"),
-    "sr": ("srp", "srp", "Serbian"), "sv": ("swe", "swe", "Swedish"), "sw": ("swa", "swa", "Swahili"),
-    "ta": ("tam", "tam", "Tamil"), "th": ("tha", "tha", "Thai"), "tl": ("tgl", "tgl", "Tagalog"),
-    "tr": ("tur", "tur", "Turkish"), "uk": ("ukr", "ukr", "Ukrainian"), "ur": ("urd", "urd", "Urdu"),
-    "vi": ("vie", "vie", "Vietnamese"), "zh": ("zho", "chi", "Chinese"),
-}
-
 
 @dataclass(frozen=True, slots=True)
 class SubtitleInput:
@@ -54,29 +30,6 @@ class SubtitleInput:
     path: Path
     language: str | None = None
     title: str | None = None
-
-
-def language_tag(code: str | None, *, bibliographic: bool = False) -> str:
-    """``en``/``en-US``/``eng`` -> the ISO 639-2 code (``eng``); unknown -> ``und``."""
-    if not code:
-        return "und"
-    base = code.replace("_", "-").split("-")[0].lower()
-    if base in LANGUAGES:
-        terminologic, biblio, _ = LANGUAGES[base]
-        return biblio if bibliographic else terminologic
-    for terminologic, biblio, _ in LANGUAGES.values():
-        if base in (terminologic, biblio):
-            return biblio if bibliographic else terminologic
-    if re.fullmatch(r"[a-z]{3}", base):
-        return base
-    raise CaptionkitError(f"language '{code}' is not a language code captionkit knows; use e.g. en, es, de or eng")
-
-
-def language_name(code: str | None) -> str | None:
-    if not code:
-        return None
-    tag = language_tag(code)
-    return next((name for terminologic, _, name in LANGUAGES.values() if terminologic == tag), None)
 
 
 def language_from_filename(path: Path) -> str | None:
@@ -108,11 +61,10 @@ def mux(
     suffix = destination.suffix.lower()
     if suffix not in MP4_SUFFIXES + MKV_SUFFIXES:
         raise CaptionkitError(f"{destination}: soft subtitles go into .mp4, .m4v, .mov or .mkv; change the output name")
-    if destination.resolve() == source.resolve():
-        raise CaptionkitError(f"{destination}: the output would overwrite the input; choose another output name")
     inputs = [item if isinstance(item, SubtitleInput) else SubtitleInput(Path(item)) for item in subtitles]
     if not inputs:
         raise CaptionkitError("give at least one caption file to add")
+    guard_outputs([source, *(item.path for item in inputs)], [("-o", destination)])
     if default is not None and not 0 <= default < len(inputs):
         raise CaptionkitError(f"default track {default + 1} does not exist: there are {len(inputs)} caption files")
     info = probe(source)
@@ -120,11 +72,11 @@ def mux(
         raise MediaError(f"{source}: has no audio or video to add captions to")
     existing = _subtitle_codecs(source)
     mkv = suffix in MKV_SUFFIXES
-    with tempfile.TemporaryDirectory(prefix="captionkit-mux-") as work:
-        files = [_muxable(item, Path(work), index, mkv) for index, item in enumerate(inputs)]
-        arguments = ["-i", str(source)]
+    with work_folder("mux") as work:
+        files = [_muxable(item, work, index) for index, item in enumerate(inputs)]
+        arguments = ["-i", ffmpeg_path(source)]
         for path in files:
-            arguments += ["-i", str(path)]
+            arguments += ["-i", ffmpeg_path(path)]
         arguments += ["-map", "0:v?", "-map", "0:a?", "-map", "0:s?"]
         for index in range(len(files)):
             arguments += ["-map", f"{index + 1}:0"]
@@ -144,27 +96,29 @@ def mux(
                 f"-disposition:s:{position}", "default" if index == default else "0",
             ]
         with atomic_output(destination) as temporary:
-            run_ffmpeg([*arguments, str(temporary)], what="adding subtitle tracks")
+            run_ffmpeg([*arguments, ffmpeg_path(temporary)], what="adding subtitle tracks")
     return destination
 
 
-def _muxable(item: SubtitleInput, work: Path, index: int, mkv: bool) -> Path:
-    """A caption file ffmpeg reads: SRT/VTT/ASS as given; JSON (or anything else) converted to SRT."""
+def _muxable(item: SubtitleInput, work: Path, index: int) -> Path:
+    """A caption file ffmpeg reads: ASS as given; every other format read as every command reads it
+    (so a file without cue numbers, in another encoding or with tags means the same here) and written
+    as a clean SRT. A file without cues is an error: an empty track would only confuse players."""
     path = item.path
     if not path.is_file():
         raise CaptionkitError(f"{path}: no such caption file; check the path")
-    suffix = path.suffix.lower()
-    if suffix in (".srt", ".ass", ".ssa") or (suffix == ".vtt" and not mkv):
+    track = formats.load(path, segment=build_track)
+    if not track.cues:
+        raise CaptionkitError(f"{path}: has no captions, so there is no track to add; check the file")
+    if formats.format_of(path).styled:
         return path
     converted = work / f"track{index}.srt"
-    formats.save(formats.load(path, segment=build_track), converted)
+    formats.save(track, converted)
     return converted
 
 
 def _subtitle_codecs(path: Path) -> list[str]:
-    import av
-
-    with av.open(str(path)) as container:
+    with open_media(path) as container:
         return [stream.codec_context.name for stream in container.streams.subtitles]
 
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from pathlib import Path
 
 from ..errors import CaptionkitError
-from ..files import atomic_output
+from ..files import atomic_output, guard_outputs, work_folder
 from ..formats.ass import ass_to_track, to_ass
-from ..media import run_ffmpeg
+from ..media import ffmpeg_path, run_ffmpeg
 from ..model import Track
 from ..style import aspect_of, fonts_dir, load_style
 from .burn import ass_filter, fonts_folder, isolated_font_environment, probe_video
@@ -44,10 +43,10 @@ def preview(
     from PIL import Image
 
     source = Path(video)
+    guard_outputs([source, None if isinstance(captions, Track) else captions], [("-o", out)])
     info, size = probe_video(source, "preview captions on")
     resolved = load_style(style)
-    with tempfile.TemporaryDirectory(prefix="captionkit-preview-") as work:
-        work_dir = Path(work)
+    with work_folder("preview") as work_dir:
         if isinstance(captions, Track):
             track = captions
             subtitles = work_dir / "captions.ass"
@@ -70,8 +69,8 @@ def preview(
             frame = work_dir / f"frame{index:03d}.png"
             # -copyts keeps the frame's own time, so libass draws what is shown at that moment
             run_ffmpeg(
-                ["-ss", f"{max(seconds - half_frame, 0):.6f}", "-copyts", "-i", str(source), "-vf", ass_filter(subtitles, fonts),
-                 "-frames:v", "1", str(frame)],
+                ["-ss", f"{max(seconds - half_frame, 0):.6f}", "-copyts", "-i", ffmpeg_path(source),
+                 "-vf", ass_filter(subtitles, fonts), "-frames:v", "1", ffmpeg_path(frame)],
                 what="rendering a preview frame", env=environment,
             )
             tiles.append((cue_number, seconds, Image.open(frame).convert("RGB")))

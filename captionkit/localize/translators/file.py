@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import CaptionkitError
-from ...files import write_text_atomic
+from ...files import OutputSet, write_text_atomic
 from . import Request, describe_ids, exchange_name
 
 SUFFIXES = (".csv", ".xlf", ".po")
@@ -68,7 +68,9 @@ class FileTranslator:
     def translate(self, request: Request) -> dict[str, str]:
         filled = self._filled_file(request)
         if filled is None:
-            raise TranslationsNeeded({request.target_language: write_exchange_files(request, self.exchange_dir)})
+            with OutputSet(detached=True):  # the files to fill stand, although the run stops to ask for them
+                written = write_exchange_files(request, self.exchange_dir)
+            raise TranslationsNeeded({request.target_language: written})
         return read_translations(filled, request)
 
     def _filled_file(self, request: Request) -> Path | None:
