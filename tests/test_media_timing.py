@@ -8,7 +8,7 @@ import pytest
 from captionkit.errors import MediaError
 from captionkit.media import MODEL_SAMPLE_RATE, choose_audio_stream, load_audio, probe, run_ffmpeg
 from captionkit.model import Cue, Track, Word
-from tests.helpers import run_cli, run_main
+from helpers import run_cli, run_main
 
 DELAY = 1.0
 

@@ -15,7 +15,7 @@ import psutil
 import pytest
 
 from captionkit.engines import synthetic
-from tests.helpers import REPO
+from helpers import REPO
 
 SRT = "1\n00:00:00,200 --> 00:00:03,000\nA caption over the first seconds\n"
 

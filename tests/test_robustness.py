@@ -13,7 +13,7 @@ import pytest
 
 from captionkit.engines import synthetic
 from captionkit.errors import CaptionkitWarning
-from tests.helpers import assert_one_line_error, run_cli, run_main
+from helpers import assert_one_line_error, run_cli, run_main
 
 SRT = "1\n00:00:00,200 --> 00:00:01,000\nHello there.\n"
 
