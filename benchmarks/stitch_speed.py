@@ -71,9 +71,9 @@ def main() -> None:
             made = time.perf_counter()
             clips, _ = helpers.avatar_clips(split.plan, split.directory, clip_dir, size=size)
             print(f"{len(clips)} clips at {size_text} made in {time.perf_counter() - made:.0f} s", flush=True)
-            ours = timed(lambda: stitch(clips, clip_dir / "ours.mp4", captions=captions))
-            copy = timed(lambda: naive_stitch(clips, clip_dir / "copy.mp4"))
-            movie = timed(lambda: moviepy_concatenate(clips, clip_dir / "moviepy.mp4"))
+            ours = timed(lambda clips=clips, clip_dir=clip_dir: stitch(clips, clip_dir / "ours.mp4", captions=captions))
+            copy = timed(lambda clips=clips, clip_dir=clip_dir: naive_stitch(clips, clip_dir / "copy.mp4"))
+            movie = timed(lambda clips=clips, clip_dir=clip_dir: moviepy_concatenate(clips, clip_dir / "moviepy.mp4"))
             rows.append((size_text, len(clips), ours, copy, movie))
             print(f"  ours {ours:.2f} s, concat -c copy {copy:.2f} s, moviepy {movie:.2f} s: "
                   f"ours is {movie / ours:.1f}x faster than moviepy", flush=True)

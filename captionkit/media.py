@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Literal, Sequence
 
 import numpy as np
 
@@ -183,7 +183,7 @@ def ffmpeg_path(path: str | os.PathLike) -> str:
     return "file:" + os.path.abspath(os.fspath(written_path(path)))
 
 
-def open_media(path: str | os.PathLike, mode: str = "r", **options):
+def open_media(path: str | os.PathLike, mode: Literal["r", "w"] = "r", **options: Any) -> Any:
     """``av.open`` for a local path, safe for any file name (see :func:`ffmpeg_path`)."""
     import av
 

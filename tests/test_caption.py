@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from captionkit import formats
-from captionkit.engines import synthetic
 from captionkit.cues.lint import lint_track
 from captionkit.media import probe, run_ffmpeg
 from helpers import PANGRAM_TEXT, REPO, assert_one_line_error, run_cli, word_error_rate

@@ -189,8 +189,8 @@ def test_every_warning_is_one_line_on_standard_error_once(monkeypatch):
     from captionkit.cli import report_warnings
 
     def noisy(args):
-        warnings.warn("the first clip is silent", CaptionkitWarning)
-        warnings.warn("a library's own chatter", DeprecationWarning)
+        warnings.warn("the first clip is silent", CaptionkitWarning, stacklevel=1)
+        warnings.warn("a library's own chatter", DeprecationWarning, stacklevel=1)  # 1: raised from this module, as before
         report_warnings(["the first clip is silent", "join 2 is 40 ms off"])
         print("the result")
         return 0

@@ -85,7 +85,7 @@ class PlanOptions:
 def parse_fps(value: object) -> Fraction:
     """A frame rate from ``30``, ``29.97``, ``"30000/1001"`` or a Fraction."""
     try:
-        fps = Fraction(value).limit_denominator(1001) if not isinstance(value, Fraction) else value
+        fps = Fraction(value).limit_denominator(1001) if not isinstance(value, Fraction) else value  # type: ignore[call-overload]  # any value: a bad one raises, caught below
     except (ValueError, ZeroDivisionError, TypeError) as error:
         raise CaptionkitError(f"frame rate {value!r} is not a number; give e.g. 30, 25 or 30000/1001") from error
     if fps <= 0:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from ..errors import CaptionkitError, MediaError
 from ..files import atomic_output, guard_outputs, make_folder, write_text_atomic
@@ -49,7 +49,7 @@ def split_audio(
     *,
     script: str | Path | None = None,
     words: Sequence[Word] | None = None,
-    options: PlanOptions = PlanOptions(),
+    options: PlanOptions = PlanOptions(),  # noqa: B008 -- PlanOptions is a frozen dataclass, safe to share
     model: str | None = None,
     language: str | None = None,
     profile: str = "netflix",
@@ -104,7 +104,7 @@ def _find_words(
     path: Path, stream: int, script, model: str | None, language: str | None,
 ) -> tuple[list[Word], str | None]:
     """The timed words of audio stream ``stream`` (0-based): the script aligned with it, or a transcription."""
-    options = {"model": model} if model else {}
+    options: dict[str, Any] = {"model": model} if model else {}  # model is left out: the default model
     audio = load_audio(path, stream=stream + 1)
     if script is not None:
         from ..script import read_script

@@ -110,8 +110,8 @@ def stitch(
         raise CaptionkitError("no clips to stitch; name the clips in order")
     plan_file = Path(plan) if isinstance(plan, (str, Path)) else None
     plan_dir = plan_file.parent if plan_file is not None else None
-    if plan_file is not None:
-        plan = Plan.load(plan_file)
+    if isinstance(plan, (str, Path)):
+        plan = Plan.load(Path(plan))
     if plan is not None and len(plan.pieces) != len(clips):
         raise CaptionkitError(
             f"the plan has {len(plan.pieces)} pieces but {len(clips)} clips were given; give one clip per piece, in order"
@@ -122,8 +122,11 @@ def stitch(
         raise CaptionkitError("--captions is for stitching without a plan; with --plan the master captions are used")
     guard_outputs([*clips, plan_file, *(captions or [])], [("-o", output), *(("-o", path) for path in caption_paths(output))])
     inputs = [read_clip(Path(path)) for path in clips]
-    target_size = size or (inputs[0].info.width, inputs[0].info.height)
-    fps = plan.fps if plan is not None else inputs[0].info.fps
+    first = inputs[0].info
+    # read_clip rejects a clip without a video stream or a frame rate, so these are set
+    assert first.width is not None and first.height is not None and first.fps is not None
+    target_size = size or (first.width, first.height)
+    fps = plan.fps if plan is not None else first.fps
     targets = [piece.frames for piece in plan.pieces] if plan is not None else [
         max(1, round(clip.video_duration * fps)) for clip in inputs]
     master_sources = master_audio_inputs(plan, plan_dir) if plan is not None else []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,7 @@ def audio_copy_problem(clips: list[Clip], output: Path) -> str | None:
     return None
 
 
-def silent_aac_packet(template) -> "object":
+def silent_aac_packet(template) -> Any:
     """One AAC frame of silence with the clips' parameters, to fill a clip whose audio is shorter than its video."""
     import av
 

@@ -6,6 +6,7 @@ import math
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..files import written_path
 from ..model import Track, Word
@@ -51,7 +52,8 @@ def verify_joins(output: Path, track: Track, placements: list[Placement], *, mod
     if not anchors:
         return []
     script = script_text([word for word, _ in anchors], track.language)
-    alignment = align_script(written_path(output), script, sounds=False, progress_label="verifying", **({"model": model} if model else {}))
+    model_option: dict[str, Any] = {"model": model} if model else {}  # no model: align_script's default
+    alignment = align_script(written_path(output), script, sounds=False, progress_label="verifying", **model_option)
     spoken = [word for word in alignment.words if word.kind == "speech"]
     matcher = difflib.SequenceMatcher(
         a=[_token(word.text) for word, _ in anchors], b=[_token(word.text) for word in spoken], autojunk=False

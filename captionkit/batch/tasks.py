@@ -115,9 +115,16 @@ def _run_render(task: Task, output: Path, stage) -> tuple[list[dict], list[str]]
     from ..jobs.render import RenderOptions, render
 
     settings = task.settings
-    chosen = {"engine": settings.engine, "avatar": settings.avatar, "style": settings.style,
-              "profile": settings.profile, "model": settings.model, "size": settings.size}
-    options = RenderOptions(**{key: value for key, value in chosen.items() if value is not None})
+    defaults = RenderOptions()  # a setting the manifest leaves out keeps render's own default
+    options = RenderOptions(
+        engine=settings.engine if settings.engine is not None else defaults.engine,
+        avatar=settings.avatar if settings.avatar is not None else defaults.avatar,
+        style=settings.style if settings.style is not None else defaults.style,
+        profile=settings.profile if settings.profile is not None else defaults.profile,
+        model=settings.model if settings.model is not None else defaults.model,
+        size=settings.size if settings.size is not None else defaults.size,
+    )
+    assert settings.portrait is not None  # the manifest rejects a render job without a portrait
     result = render(task.input, settings.portrait, task.out_dir, options,
                     on_step=lambda record, finished: stage(record.name, 1.0 if finished else 0.0))
     stage("checking", 0.9)

@@ -175,7 +175,7 @@ def snap_out_times(
     return result
 
 
-def _latest_out(i: int, ins: Sequence[int], rules: TimingRules) -> float:
+def _latest_out(i: int, ins: Sequence[int], rules: TimingRules) -> int:
     latest = ins[i] + rules.max_frames
     if i + 1 < len(ins):
         latest = min(latest, ins[i + 1] - rules.gap_frames)

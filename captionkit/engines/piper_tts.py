@@ -92,8 +92,10 @@ def synthesize(
     from piper import SynthesisConfig
 
     voice = _voice(with_timings)
-    noise = {"noise_scale": 0.0, "noise_w_scale": 0.0} if deterministic else {}
-    config = SynthesisConfig(length_scale=length_scale, **noise)
+    if deterministic:
+        config = SynthesisConfig(length_scale=length_scale, noise_scale=0.0, noise_w_scale=0.0)
+    else:
+        config = SynthesisConfig(length_scale=length_scale)
     sample_rate = voice.config.sample_rate
     pieces: list[np.ndarray] = []
     words: list[Word] | None = []
@@ -173,7 +175,8 @@ def _word_times(voice, sentence: str, chunks, offset: int, sample_rate: int, spe
             return None
         span = spans.setdefault(label, [begin, finish])
         span[0], span[1] = min(span[0], begin), max(span[1], finish)
-    if any(labels[i] > labels[i + 1] for i in range(len(labels) - 1)):
+    owners = [label for label in labels if label is not None]  # every label: a None returned above
+    if any(owners[i] > owners[i + 1] for i in range(len(owners) - 1)):
         return None
     silent_tokens = {index for _, index in expected} ^ set(range(len(tokens)))  # e.g. a lone dash
     if set(spans) | silent_tokens != set(range(len(tokens))):

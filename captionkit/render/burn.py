@@ -83,7 +83,7 @@ def burn(
         subtitle_file = work_dir / "captions.ass"
         extra_fonts: Path | None = None
         if isinstance(captions, Track):
-            resolved_style = load_style(style)
+            resolved_style = load_style(style if isinstance(style, (Style, str, Path)) else Path(os.fspath(style)))
             document = to_ass(captions, size=size, style=resolved_style, fps=info.fps,
                               speaker_names=speaker_names)
             missing = glyph_warning((cue.text for cue in captions.cues), resolved_style.font.family,
@@ -104,7 +104,8 @@ def burn(
         padding = even_size_padding(size, colour.pixel_format)
         if padding:
             warnings.warn(f"{source.name} is {size[0]}x{size[1]}, which {colour.pixel_format} cannot hold; "
-                          f"padded to {padding[0]}x{padding[1]} with black at the right/bottom", CaptionkitWarning)
+                          f"padded to {padding[0]}x{padding[1]} with black at the right/bottom", CaptionkitWarning,
+                          stacklevel=2)
         with atomic_output(destination) as temporary:
             run_ffmpeg(
                 burn_arguments(source, subtitle_file, fonts, temporary, colour, crf=crf, preset=preset,
@@ -133,7 +134,7 @@ def burn_arguments(
     if pad_to:
         picture = picture.filter("pad", pad_to[0], pad_to[1], 0, 0)
     options = _as_options(encoder_arguments(colour, crf=crf, preset=preset))
-    options.update({"map_metadata": 0, "c:a": "copy"})
+    options.update({"map_metadata": "0", "c:a": "copy"})
     if out.suffix.lower() in (".mp4", ".m4v", ".mov"):
         options["movflags"] = "+faststart"
     return ffmpeg.output(picture, given["a?"], ffmpeg_path(out), **options).get_args()

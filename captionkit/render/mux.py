@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def language_from_filename(path: Path) -> str | None:
 
 def mux(
     video: str | os.PathLike,
-    subtitles: list[SubtitleInput | str | os.PathLike],
+    subtitles: Sequence[SubtitleInput | str | os.PathLike],
     out: str | os.PathLike,
     *,
     default: int | None = 0,

@@ -121,7 +121,7 @@ def contact_sheet(tiles, aspect: str, *, columns: int | None = None, tile_width:
         row, column = divmod(index, columns)
         x = gap + column * (width + gap)
         y = title_height + row * (height + label_height + gap)
-        sheet.paste(image.resize((width, height), Image.LANCZOS), (x, y))
+        sheet.paste(image.resize((width, height), Image.LANCZOS), (x, y))  # type: ignore[attr-defined]  # Pillow 9.0 has no Image.Resampling
         draw.text((x + 2, y + height + 3), f"#{number}  {_timecode(seconds)}", font=label_font, fill=_LABEL)
     return sheet
 
