@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 from ..errors import CaptionkitError, MediaError
 from ..files import atomic_output, guard_outputs, make_folder, write_text_atomic
-from ..media import choose_audio_stream, load_audio, open_media, probe, run_ffmpeg
+from ..media import choose_audio_stream, decode_audio, open_media, probe, run_ffmpeg
 from ..model import Word
 from .plan import Plan, PlanOptions, master_track, plan_pieces, plan_tracks
 
@@ -105,7 +105,7 @@ def _find_words(
 ) -> tuple[list[Word], str | None]:
     """The timed words of audio stream ``stream`` (0-based): the script aligned with it, or a transcription."""
     options: dict[str, Any] = {"model": model} if model else {}  # model is left out: the default model
-    audio = load_audio(path, stream=stream + 1)
+    audio = decode_audio(path, stream=stream + 1)
     if script is not None:
         from ..script import read_script
 
