@@ -77,7 +77,7 @@ def test_no_output_option_can_name_an_input(work, line, victim, option):
 def test_caption_outputs_beside_the_video_never_replace_the_script(work):
     # the default output clip.srt beside clip.mp4 is the script itself
     result = run_main("caption", "clip.mp4", "--script", "clip.srt", cwd=work)
-    assert_one_line_error(result, "is the input clip.srt", "inputs are never overwritten")
+    assert_one_line_error(result, "would overwrite the input clip.srt", "inputs are never overwritten")
     result = run_main("caption", "clip.mp4", "--script", "clip.srt", "-o", ".", cwd=work)
     assert_one_line_error(result, "inputs are never overwritten")
     assert (work / "clip.srt").read_text() == SRT

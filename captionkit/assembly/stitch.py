@@ -31,6 +31,7 @@ from typing import Sequence
 
 from ..errors import CaptionkitError, MediaError
 from ..files import atomic_output, guard_outputs, work_folder, written_path
+from ..formats import CAPTION_OUTPUTS
 from ..media import probe, run_ffmpeg
 from ..model import Track
 from .plan import Plan, join_tracks, plan_tracks
@@ -42,7 +43,6 @@ from .stitch_verify import JoinCheck, verify_joins
 
 __all__ = ["Placement", "JoinCheck", "StitchResult", "stitch", "verify_joins", "caption_paths", "master_audio_inputs"]
 
-CAPTION_FORMATS = (".srt", ".vtt", ".ass")
 
 
 @dataclass(slots=True)
@@ -311,14 +311,14 @@ def _clip_track(clip: Clip, caption_file, model: str | None, profile: str, fps: 
 
 def caption_paths(output: str | Path) -> list[Path]:
     """The caption files written next to the merged video ``output``."""
-    return [Path(output).with_suffix(suffix) for suffix in CAPTION_FORMATS]
+    return [Path(output).with_suffix(f".{name}") for name in CAPTION_OUTPUTS]
 
 
 def _write_captions(track: Track, output: Path, size: tuple[int, int], fps: Fraction) -> list[Path]:
-    from ..formats import save
+    from ..formats import format_of, save
 
     written = []
     for path in caption_paths(output):
-        options = {"size": size, "fps": float(fps)} if path.suffix == ".ass" else {}
+        options = {"size": size, "fps": float(fps)} if format_of(path).styled else {}
         written.append(save(track, path, **options))
     return written
