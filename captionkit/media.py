@@ -314,8 +314,7 @@ def _decode_into(container, audio_stream, sample_rate: int, origin: float, sink)
 
     for frame in container.decode(audio_stream):
         if skip is None:
-            start = frame.time if frame.time is not None else origin
-            position = round((start - origin) * sample_rate)
+            position = round(_time_on_timeline(frame, origin) * sample_rate)
             skip = max(0, -position)
             if position > 0:  # the audio starts after the picture: silence until it does
                 sink.write(np.zeros(position, dtype=np.float32).tobytes())
@@ -326,6 +325,21 @@ def _decode_into(container, audio_stream, sample_rate: int, origin: float, sink)
         for resampled in resampler.resample(None):
             place(resampled.to_ndarray().reshape(-1))
     return written
+
+
+def _time_on_timeline(frame, origin: float) -> float:
+    """Seconds from the file's time 0 (``origin``, the container's start) to a decoded frame."""
+    return (frame.time if frame.time is not None else origin) - origin
+
+
+def audio_start(path: str | os.PathLike, index: int) -> float:
+    """Where audio stream ``index`` (0-based) starts on the file's timeline, as :func:`decode_audio` places
+    it: seconds of silence before its sound (negative: seconds of it before time 0, which are cut)."""
+    with open_media(path) as container:
+        origin = (container.start_time or 0) / 1_000_000
+        for frame in container.decode(container.streams.audio[index]):
+            return _time_on_timeline(frame, origin)
+    return 0.0
 
 
 def choose_audio_stream(path: str | os.PathLike, wanted: int | str | None = None) -> int:

@@ -111,3 +111,18 @@ def test_a_tiny_clip_gets_a_cue_no_longer_than_itself(tmp_path):
 def test_bad_audio_stream_choices_are_one_line_errors(two_streams):
     result = run_main("transcribe", two_streams, "-o", "x.srt", "--audio-stream", "3")
     assert result.returncode == 2 and "has 2 audio stream(s)" in result.stderr
+
+
+def test_split_cuts_a_late_stream_on_the_files_timeline(delayed_video, spoken_sample, tmp_path):
+    from captionkit.assembly.split import split_audio
+    from captionkit.formats import load
+
+    wav, speech = spoken_sample
+    words = [Word(w.text, w.start + DELAY, w.end + DELAY) for w in speech.words]  # as transcribe times them
+    result = split_audio(delayed_video, tmp_path / "pieces", words=words)
+    first = result.plan.pieces[0]
+    # the piece's sound is where its words are: DELAY of silence, then the speech
+    assert _lag(load_audio(result.piece_files[0]["audio"]), load_audio(wav)) == pytest.approx(DELAY - first.start, abs=0.003)
+    cue = load(tmp_path / "pieces" / f"{first.name}.srt").cues[0]
+    assert cue.start == pytest.approx(words[0].start - first.start, abs=0.04)
+    assert result.plan.duration == pytest.approx(probe(delayed_video).duration, abs=0.1)
