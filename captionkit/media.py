@@ -490,15 +490,18 @@ def packet_frame_times(path: str | os.PathLike) -> np.ndarray:
     return np.sort(np.asarray(times))
 
 
-def audio_head(path: str | os.PathLike, seconds: float, sample_rate: int = MODEL_SAMPLE_RATE) -> np.ndarray:
-    """The first ``seconds`` of the first audio stream as mono float32 at ``sample_rate`` (decoding stops there)."""
+def audio_head(
+    path: str | os.PathLike, seconds: float, sample_rate: int = MODEL_SAMPLE_RATE, *, stream: int = 0,
+) -> np.ndarray:
+    """The first ``seconds`` of audio stream ``stream`` (0-based) as mono float32 at ``sample_rate`` (decoding
+    stops there)."""
     import av
 
     resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
     chunks: list[np.ndarray] = []
     wanted, have = round(seconds * sample_rate), 0
     with open_media(path) as container:
-        for frame in container.decode(container.streams.audio[0]):
+        for frame in container.decode(container.streams.audio[stream]):
             for out in resampler.resample(frame):
                 chunks.append(out.to_ndarray().reshape(-1))
                 have += len(chunks[-1])

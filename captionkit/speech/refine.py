@@ -136,7 +136,7 @@ def refine_words(
 
 #: The speech mask's frame levels are computed this many frames at a time, so memory does not grow with the
 #: audio's length (not a tuning value: the levels are the same for any block size).
-LEVEL_BLOCK_FRAMES = 6000
+LEVEL_BLOCK_FRAMES = 1500
 
 
 def speech_mask(audio: Samples, sample_rate: int, options: RefineOptions = DEFAULT_OPTIONS) -> np.ndarray:
