@@ -6,7 +6,6 @@ import tracemalloc
 import wave
 
 import numpy as np
-import pytest
 
 from captionkit.media import MODEL_SAMPLE_RATE, decode_audio
 from captionkit.speech import refine
