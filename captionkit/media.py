@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -209,6 +210,7 @@ class Audio:
         self.sample_rate = sample_rate
         self._samples = None if samples is None else np.asarray(samples, dtype=np.float32)
         self._spool = spool
+        self._lock = threading.Lock()
         self._length = len(self._samples) if self._samples is not None else length
 
     def __len__(self) -> int:
@@ -225,12 +227,11 @@ class Audio:
             return self._samples[key]
         start, stop, _ = key.indices(self._length)
         samples = np.empty(max(0, stop - start), dtype=np.float32)
-        view, done = memoryview(samples.data).cast("B"), 0
-        while done < len(view):  # positional reads: slices may be read from several threads
-            read = os.preadv(self._spool.fileno(), [view[done:]], start * 4 + done)
-            if read <= 0:
-                raise MediaError("the decoded audio could not be read back from the temporary folder")
-            done += read
+        with self._lock:  # slices may be read from several threads
+            self._spool.seek(start * samples.itemsize)
+            read = self._spool.readinto(memoryview(samples.data).cast("B"))
+        if read != samples.nbytes:
+            raise MediaError("the decoded audio could not be read back from the temporary folder")
         return samples
 
     def close(self) -> None:
