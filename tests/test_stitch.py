@@ -256,7 +256,7 @@ def test_stitch_command_errors_are_one_line(short, tmp_path, capsys, arguments, 
 def test_output_must_not_overwrite_an_input(short, capsys):
     _, _, clips, _, _ = short
     assert main(["stitch", str(clips[0]), str(clips[1]), "-o", str(clips[0])]) == 2
-    assert "is the input" in capsys.readouterr().err
+    assert "would overwrite the input" in capsys.readouterr().err
 
 
 def test_plan_with_moved_master_uses_the_piece_wavs(short, tmp_path):

@@ -106,7 +106,7 @@ def clips_audio(clips: Sequence[Clip], inputs: list, targets: Sequence[int], fps
         position += frames
         if clip.info.has_audio:
             # sound time 0 is the clip's first frame; silence fills any lead, and the tail is fitted
-            sound = (given["a:0"].filter("asetpts", f"PTS-{clip.video_start:.6f}/TB")
+            sound = (given[f"a:{clip.audio_index or 0}"].filter("asetpts", f"PTS-{clip.video_start:.6f}/TB")
                      .filter("aresample", rate, **{"async": 1, "first_pts": 0})
                      .filter("aformat", sample_fmts="fltp", channel_layouts=layout)
                      .filter("apad", whole_len=length))

@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..media import Samples
 from ..model import Word, keep_in_order
 from ..text import ends_clause, ends_sentence
 from .models import calibration
@@ -112,7 +113,7 @@ DEFAULT_OPTIONS = RefineOptions()
 
 def refine_words(
     words: list[Word],
-    audio: np.ndarray,
+    audio: Samples,
     sample_rate: int = 16000,
     *,
     language: str | None = "en",
@@ -142,18 +143,16 @@ def refine_words(
 # -- language-independent: lag and energy -----------------------------------------------------
 
 
-def speech_mask(audio: np.ndarray, sample_rate: int, options: RefineOptions = DEFAULT_OPTIONS) -> np.ndarray:
+#: The speech mask's frame levels are computed this many frames at a time, so memory does not grow with the
+#: audio's length (not a tuning value: the levels are the same for any block size).
+LEVEL_BLOCK_FRAMES = 1500
+
+
+def speech_mask(audio: Samples, sample_rate: int, options: RefineOptions = DEFAULT_OPTIONS) -> np.ndarray:
     """One boolean per ``options.frame_seconds`` frame: is there sound above the silence level."""
-    hop = round(options.frame_seconds * sample_rate)
-    width = round(options.window_seconds * sample_rate)
-    if len(audio) < width:
+    level = frame_levels(audio, sample_rate, options)
+    if len(level) == 0:
         return np.zeros(0, dtype=bool)
-    padded = np.pad(audio.astype(np.float64), (width // 2, width))
-    count = 1 + (len(audio) - 1) // hop
-    squares = np.concatenate([[0.0], np.cumsum(padded * padded)])
-    starts = np.arange(count) * hop
-    energy = (squares[starts + width] - squares[starts]) / width
-    level = 10 * np.log10(energy + 1e-12)
     speech_level = np.percentile(level, options.speech_percentile)
     noise_floor = np.percentile(level, options.noise_percentile)
     threshold = max(
@@ -161,6 +160,29 @@ def speech_mask(audio: np.ndarray, sample_rate: int, options: RefineOptions = DE
         noise_floor + options.silence_share * (speech_level - noise_floor) - options.silence_margin_db,
     )
     return level > threshold
+
+
+def frame_levels(audio: Samples, sample_rate: int, options: RefineOptions = DEFAULT_OPTIONS) -> np.ndarray:
+    """The level (dB) of each ``frame_seconds`` frame, over a ``window_seconds`` window centred on it.
+
+    Read ``LEVEL_BLOCK_FRAMES`` frames of audio at a time: memory holds one block, however long the audio.
+    """
+    hop = round(options.frame_seconds * sample_rate)
+    width = round(options.window_seconds * sample_rate)
+    if len(audio) < width:
+        return np.zeros(0)
+    count = 1 + (len(audio) - 1) // hop
+    level = np.empty(count)
+    for first in range(0, count, LEVEL_BLOCK_FRAMES):
+        last = min(count, first + LEVEL_BLOCK_FRAMES)
+        low = first * hop - width // 2  # the audio under these frames' windows; zeros outside the audio
+        high = (last - 1) * hop + width - width // 2
+        block = audio[max(0, low) : min(len(audio), high)].astype(np.float64)
+        block = np.pad(block, (max(0, -low), max(0, high - len(audio))))
+        squares = np.concatenate([[0.0], np.cumsum(block * block)])
+        starts = np.arange(last - first) * hop
+        level[first:last] = 10 * np.log10((squares[starts + width] - squares[starts]) / width + 1e-12)
+    return level
 
 
 def remove_lag(words: list[Word], model: str | None = None) -> list[Word]:
@@ -394,7 +416,7 @@ def _sphinx_decoder(top_gaussians: int, fillers: bool = True):
 def sphinx_realign(
     planned: list[Word],
     fallback: list[Word],
-    audio: np.ndarray,
+    audio: Samples,
     sample_rate: int,
     speech: np.ndarray,
     options: RefineOptions = DEFAULT_OPTIONS,
@@ -479,7 +501,7 @@ def _stretches(
 
 def _sphinx_times(
     texts: list[str],
-    audio: np.ndarray,
+    audio: Samples,
     sample_rate: int,
     speech: np.ndarray,
     begin: float,
@@ -521,7 +543,7 @@ def _sphinx_times(
 
 
 def _sphinx_pass(
-    decoder, texts: list[str], audio: np.ndarray, sample_rate: int, begin: float, finish: float, language: str,
+    decoder, texts: list[str], audio: Samples, sample_rate: int, begin: float, finish: float, language: str,
     dither: float = 0.0,
 ) -> list[tuple[float, float]] | None:
     names: list[str] = []
