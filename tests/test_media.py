@@ -33,7 +33,7 @@ def test_load_audio_is_mono_16k_float(talking_video):
     info = probe(talking_video)
     assert samples.dtype == np.float32 and samples.ndim == 1
     assert len(samples) / MODEL_SAMPLE_RATE == pytest.approx(info.duration, abs=0.1)
-    assert 0.05 < np.abs(samples).max() <= 1.0
+    assert 0.05 < np.abs(samples).max() < 1.1  # full scale is 1.0; AAC may overshoot it a little on loud speech
 
 
 def test_decoded_audio_is_read_by_slices_from_a_file_without_a_name(talking_video):
@@ -41,9 +41,9 @@ def test_decoded_audio_is_read_by_slices_from_a_file_without_a_name(talking_vide
     from pathlib import Path
 
     whole = load_audio(talking_video)
-    before = set(Path(tempfile.gettempdir()).iterdir())
     with decode_audio(talking_video) as audio:
-        assert set(Path(tempfile.gettempdir()).iterdir()) == before  # unlinked at once: nothing to leave behind
+        # unlinked at once: nothing to leave behind
+        assert not list(Path(tempfile.gettempdir()).glob("captionkit-audio-*"))
         assert len(audio) == len(whole) and audio.duration == pytest.approx(len(whole) / MODEL_SAMPLE_RATE)
         for part in (slice(None), slice(1000, 5000), slice(-100, None), slice(len(whole) - 5, len(whole) + 50)):
             assert np.array_equal(audio[part], whole[part])
