@@ -10,6 +10,10 @@ a transcription). Each command runs as ``captionkit ...`` in a fresh process, an
 resident memory comes from the kernel (``wait4``); ffmpeg's own processes are not
 counted (their memory does not grow with the length: they stream). Prints one row per
 command with the peak at each length and the ratio of the longest to the shortest.
+
+transcribe, align and split decode the audio once into an unlinked temporary file (4 bytes a
+sample at 16 kHz) and read it by slices (``media.Audio``): that file is disk, or page cache the
+kernel can drop, not the process's memory; its size at each length is printed last.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,16 +36,15 @@ COMMANDS = ("transcribe", "align", "split", "stitch")
 
 
 def peak_of(args: list[str], cwd: Path) -> tuple[float, float]:
-    """Run ``captionkit ARGS``; return its peak resident memory (MB) and wall time (s)."""
+    """Run ``captionkit ARGS``; return its peak resident memory (MB) and CPU time (s, user + system: unlike
+    wall time, not inflated by other work on the machine)."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "CAPTIONKIT_PROGRESS": "off"}
-    start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "captionkit", *args], cwd=cwd, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"captionkit {' '.join(args)} failed: {process.stderr.read().decode()[-500:]}")
-    return usage.ru_maxrss / 1024, elapsed
+    return usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def make_media(folder: Path, minutes: float) -> dict[str, Path]:
@@ -87,13 +89,16 @@ def command_line(command: str, media: dict[str, Path], out: Path) -> list[str]:
 
 
 def main() -> None:
+    from captionkit.media import MODEL_SAMPLE_RATE
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", default="5,20,60", help="lengths to measure, comma-separated")
     parser.add_argument("--commands", default=",".join(COMMANDS), help="commands to measure, comma-separated")
     args = parser.parse_args()
     lengths = [float(value) for value in args.minutes.split(",")]
     commands = [name.strip() for name in args.commands.split(",")]
-    print(f"peak resident memory (MB) of one captionkit process; {os.cpu_count()} cores\n")
+    print(f"peak resident memory (MB) of one captionkit process (and its CPU time); {os.cpu_count()} cores, "
+          f"load {os.getloadavg()[0]:.1f}\n")
     print(f"{'command':11}" + "".join(f"{f'{m:g} min':>16}" for m in lengths) + f"{'ratio':>8}")
     with tempfile.TemporaryDirectory(prefix="captionkit-memory-") as work:
         folder = Path(work)
@@ -106,11 +111,14 @@ def main() -> None:
             for minutes in lengths:
                 out = folder / f"out-{command}-{minutes:g}"
                 out.mkdir()
-                peak, elapsed = peak_of(command_line(command, media[minutes], out), folder)
+                peak, cpu = peak_of(command_line(command, media[minutes], out), folder)
                 peaks.append(peak)
-                cells.append(f"{peak:7.0f} ({elapsed:5.0f} s)")
+                cells.append(f"{peak:7.0f} ({cpu:5.0f} s)")
             print(f"{command:11}" + "".join(f"{cell:>16}" for cell in cells) + f"{peaks[-1] / peaks[0]:8.2f}",
                   flush=True)
+        spooled = [minutes * 60 * MODEL_SAMPLE_RATE * 4 / 2**20 for minutes in lengths]
+        print(f"\n{'spooled':11}" + "".join(f"{f'{size:.0f} MB':>16}" for size in spooled)
+              + "   decoded audio in the temporary folder (transcribe, align, split)")
 
 
 if __name__ == "__main__":

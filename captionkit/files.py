@@ -169,7 +169,8 @@ def guard_outputs(
         for source in sources:
             if same_file(target, source):
                 raise OutputError(
-                    f"{option} {target} is the input {source}; inputs are never overwritten, choose another name"
+                    f"{option} {target} would overwrite the input {source}; inputs are never overwritten, "
+                    "choose another name"
                 )
         for other_option, other in seen:
             if same_file(target, other):

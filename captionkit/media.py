@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -196,62 +197,150 @@ SILENT_STREAM_DBFS = -60.0
 STREAM_SCAN_SECONDS = 120.0
 
 
-def load_audio(
+class Audio:
+    """Mono float32 samples at ``sample_rate``, read by slices (``audio[a:b]`` is an array) and ``len``.
+
+    Decoded media is spooled to an anonymous temporary file (unlinked at once, so nothing is
+    left behind even after ``kill -9``) and each slice is read from it: memory holds only the
+    slices in use, however long the audio. Samples already in memory are wrapped as they are.
+    """
+
+    def __init__(self, samples: np.ndarray | None = None, *, sample_rate: int = MODEL_SAMPLE_RATE,
+                 spool: Any = None, length: int = 0) -> None:
+        self.sample_rate = sample_rate
+        self._samples = None if samples is None else np.asarray(samples, dtype=np.float32)
+        self._spool = spool
+        self._lock = threading.Lock()
+        self._length = len(self._samples) if self._samples is not None else length
+
+    def __len__(self) -> int:
+        return self._length
+
+    @property
+    def duration(self) -> float:
+        return self._length / self.sample_rate
+
+    def __getitem__(self, key: slice) -> np.ndarray:
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("audio is read by contiguous slices, audio[a:b]")
+        if self._samples is not None:
+            return self._samples[key]
+        start, stop, _ = key.indices(self._length)
+        samples = np.empty(max(0, stop - start), dtype=np.float32)
+        with self._lock:  # slices may be read from several threads
+            self._spool.seek(start * samples.itemsize)
+            read = self._spool.readinto(memoryview(samples.data).cast("B"))
+        if read != samples.nbytes:
+            raise MediaError("the decoded audio could not be read back from the temporary folder")
+        return samples
+
+    def close(self) -> None:
+        if self._spool is not None:
+            self._spool.close()
+
+    def __enter__(self) -> "Audio":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+#: Audio as the speech code takes it: an array, or an :class:`Audio` read by slices.
+Samples = np.ndarray | Audio
+
+
+def decode_audio(
     path: str | os.PathLike, sample_rate: int = MODEL_SAMPLE_RATE, *, stream: int | str | None = None,
-) -> np.ndarray:
+) -> Audio:
     """Decode one audio stream of ``path`` to mono float32 samples at ``sample_rate``, on the file's timeline.
 
     Sample 0 is the file's time 0 (where the picture starts), so an audio stream that starts later
     (a start time or an edit list) is preceded by silence, and one that starts earlier is cut.
     ``stream`` is the audio stream's number (1 = the first) or language tag; by default the first,
-    unless it is silent and another one has sound (see :func:`choose_audio_stream`). Samples are
-    resampled while decoding into one preallocated array, so memory is the result's size.
+    unless it is silent and another one has sound (see :func:`choose_audio_stream`). The samples
+    are streamed to a temporary file as they are decoded (see :class:`Audio`), so memory stays
+    flat with the length of the media.
     """
+    import tempfile
+
     import av
 
     info = probe(path)
     if not info.has_audio:
         raise MediaError(f"{info.path}: has no audio stream, so there is no speech to caption; give a file with sound")
     index = choose_audio_stream(info.path, stream)
+    spool = tempfile.TemporaryFile(prefix="captionkit-audio-")
     try:
         with open_media(info.path) as container:
             origin = (container.start_time or 0) / 1_000_000
-            capacity = int((info.duration + 1.0) * sample_rate) + sample_rate
-            return _decode_into(container, container.streams.audio[index], sample_rate, origin, capacity)
+            length = _decode_into(container, container.streams.audio[index], sample_rate, origin, spool)
+        spool.flush()
     except av.error.FFmpegError as error:
+        spool.close()
         raise MediaError(f"{info.path}: its audio could not be decoded ({error}); re-export the file") from error
+    except OSError as error:
+        spool.close()
+        raise MediaError(f"{info.path}: its decoded audio could not be held in the temporary folder "
+                         f"{tempfile.gettempdir()} ({error.strerror or error}); free some space or set TMPDIR") from error
+    except BaseException:
+        spool.close()
+        raise
+    return Audio(sample_rate=sample_rate, spool=spool, length=length)
 
 
-def _decode_into(container, audio_stream, sample_rate: int, origin: float, capacity: int) -> np.ndarray:
-    """Decode ``audio_stream`` resampled to mono float32, each frame placed at its time from ``origin``."""
+def load_audio(
+    path: str | os.PathLike, sample_rate: int = MODEL_SAMPLE_RATE, *, stream: int | str | None = None,
+) -> np.ndarray:
+    """All the samples :func:`decode_audio` gives, in one array (for short media, or whole-signal measures)."""
+    with decode_audio(path, sample_rate, stream=stream) as audio:
+        return audio[:]
+
+
+def _decode_into(container, audio_stream, sample_rate: int, origin: float, sink) -> int:
+    """Write ``audio_stream`` resampled to mono float32 into the binary file ``sink``, the first frame placed at
+    its time from ``origin`` (silence before it, samples before time 0 dropped); return the sample count."""
     import av
 
     resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
-    samples = np.zeros(max(capacity, 1), dtype=np.float32)
-    position: int | None = None  # the next sample's index, set by the first frame's time
+    skip: int | None = None  # samples still to drop (before time 0), set by the first frame's time
     written = 0
 
     def place(chunk: np.ndarray) -> None:
-        nonlocal samples, position, written
-        assert position is not None
-        begin, stop = position, position + len(chunk)
-        if begin < 0:  # audio before time 0 of the file is never shown with the picture
-            chunk, begin = chunk[-begin:], 0
-        if stop > len(samples):
-            samples = np.concatenate([samples, np.zeros(max(stop - len(samples), len(samples) // 4), np.float32)])
-        samples[begin:stop] = chunk
-        position, written = stop, max(written, stop)
+        nonlocal skip, written
+        assert skip is not None
+        dropped = min(skip, len(chunk))
+        skip -= dropped
+        sink.write(chunk[dropped:].astype(np.float32, copy=False).tobytes())
+        written += len(chunk) - dropped
 
     for frame in container.decode(audio_stream):
-        if position is None:
-            start = frame.time if frame.time is not None else origin
-            position = round((start - origin) * sample_rate)
+        if skip is None:
+            position = round(_time_on_timeline(frame, origin) * sample_rate)
+            skip = max(0, -position)
+            if position > 0:  # the audio starts after the picture: silence until it does
+                sink.write(np.zeros(position, dtype=np.float32).tobytes())
+                written = position
         for resampled in resampler.resample(frame):
             place(resampled.to_ndarray().reshape(-1))
-    if position is not None:
+    if skip is not None:
         for resampled in resampler.resample(None):
             place(resampled.to_ndarray().reshape(-1))
-    return samples[:written] if written < len(samples) else samples
+    return written
+
+
+def _time_on_timeline(frame, origin: float) -> float:
+    """Seconds from the file's time 0 (``origin``, the container's start) to a decoded frame."""
+    return (frame.time if frame.time is not None else origin) - origin
+
+
+def audio_start(path: str | os.PathLike, index: int) -> float:
+    """Where audio stream ``index`` (0-based) starts on the file's timeline, as :func:`decode_audio` places
+    it: seconds of silence before its sound (negative: seconds of it before time 0, which are cut)."""
+    with open_media(path) as container:
+        origin = (container.start_time or 0) / 1_000_000
+        for frame in container.decode(container.streams.audio[index]):
+            return _time_on_timeline(frame, origin)
+    return 0.0
 
 
 def choose_audio_stream(path: str | os.PathLike, wanted: int | str | None = None) -> int:
@@ -402,15 +491,18 @@ def packet_frame_times(path: str | os.PathLike) -> np.ndarray:
     return np.sort(np.asarray(times))
 
 
-def audio_head(path: str | os.PathLike, seconds: float, sample_rate: int = MODEL_SAMPLE_RATE) -> np.ndarray:
-    """The first ``seconds`` of the first audio stream as mono float32 at ``sample_rate`` (decoding stops there)."""
+def audio_head(
+    path: str | os.PathLike, seconds: float, sample_rate: int = MODEL_SAMPLE_RATE, *, stream: int = 0,
+) -> np.ndarray:
+    """The first ``seconds`` of audio stream ``stream`` (0-based) as mono float32 at ``sample_rate`` (decoding
+    stops there)."""
     import av
 
     resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
     chunks: list[np.ndarray] = []
     wanted, have = round(seconds * sample_rate), 0
     with open_media(path) as container:
-        for frame in container.decode(container.streams.audio[0]):
+        for frame in container.decode(container.streams.audio[stream]):
             for out in resampler.resample(frame):
                 chunks.append(out.to_ndarray().reshape(-1))
                 have += len(chunks[-1])

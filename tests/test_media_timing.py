@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -111,3 +113,35 @@ def test_a_tiny_clip_gets_a_cue_no_longer_than_itself(tmp_path):
 def test_bad_audio_stream_choices_are_one_line_errors(two_streams):
     result = run_main("transcribe", two_streams, "-o", "x.srt", "--audio-stream", "3")
     assert result.returncode == 2 and "has 2 audio stream(s)" in result.stderr
+
+
+def test_split_cuts_a_late_stream_on_the_files_timeline(delayed_video, spoken_sample, tmp_path):
+    from captionkit.assembly.split import split_audio
+    from captionkit.formats import load
+
+    wav, speech = spoken_sample
+    words = [Word(w.text, w.start + DELAY, w.end + DELAY) for w in speech.words]  # as transcribe times them
+    result = split_audio(delayed_video, tmp_path / "pieces", words=words)
+    first = result.plan.pieces[0]
+    # the piece's sound is where its words are: DELAY of silence, then the speech
+    assert _lag(load_audio(result.piece_files[0]["audio"]), load_audio(wav)) == pytest.approx(DELAY - first.start, abs=0.003)
+    cue = load(tmp_path / "pieces" / f"{first.name}.srt").cues[0]
+    assert cue.start == pytest.approx(words[0].start - first.start, abs=0.04)
+    assert result.plan.duration == pytest.approx(probe(delayed_video).duration, abs=0.1)
+
+
+def test_stitch_listens_to_the_audio_stream_asked_for(two_streams, spoken_sample, tmp_path):
+    wav, _ = spoken_sample
+    (tmp_path / "c.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nHello.\n", "utf-8")
+    second = shutil.copy(two_streams, tmp_path / "second.mkv")
+    for choice, heard in (("2", True), ("1", False), (None, True)):  # default: the tagged speech
+        out = tmp_path / f"merged-{choice}.mp4"
+        result = run_cli("stitch", two_streams, second, "-o", out, "--captions", tmp_path / "c.srt",
+                         tmp_path / "c.srt", *(["--audio-stream", choice] if choice else []))
+        assert result.returncode == 0, result.stderr
+        sound = load_audio(out)
+        assert (float(np.abs(sound).max()) > 0.1) == heard, choice
+        if heard:  # the speech of the first clip, where its picture starts
+            assert _lag(sound, load_audio(wav)) == pytest.approx(0.0, abs=0.003)
+    result = run_cli("stitch", two_streams, second, "-o", tmp_path / "x.mp4", "--audio-stream", "3")
+    assert result.returncode == 2 and "there is no --audio-stream 3" in result.stderr

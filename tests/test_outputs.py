@@ -43,7 +43,7 @@ def test_case_insensitive_file_systems_compare_names_without_case(tmp_path, monk
     assert not same_file(tmp_path / "TALK.SRT", source)  # this file system tells case apart
     monkeypatch.setattr(files, "_case_insensitive", lambda folder: True)
     assert same_file(tmp_path / "TALK.SRT", source)
-    with pytest.raises(OutputError, match="is the input"):
+    with pytest.raises(OutputError, match="would overwrite the input"):
         guard_outputs([source], [("-o", tmp_path / "talk.SRT")])
 
 

@@ -201,7 +201,7 @@ def test_bad_input_gets_one_line_error_and_no_files(tmp_path, case):
     script.write_text("Hello there.", "utf-8")
     portrait, out, extra = PORTRAIT, tmp_path / "out", []
     fragment = {"missing portrait": "no such portrait", "not an image": "not an image",
-                "empty script": "no words", "unwritable output": "cannot write there",
+                "empty script": "no words", "unwritable output": "is a file, not a folder",
                 "three speakers": "at most 2", "clip too long": "at most 30"}[case]
     if case == "missing portrait":
         portrait = tmp_path / "nobody.png"

@@ -16,6 +16,7 @@ from captionkit.errors import CaptionkitWarning
 from helpers import assert_one_line_error, run_cli, run_main
 
 SRT = "1\n00:00:00,200 --> 00:00:01,000\nHello there.\n"
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +28,9 @@ def media(tmp_path_factory) -> dict[str, Path]:
     (folder / "clip.srt").write_text(SRT)
     (folder / "script.txt").write_text("Hello there.\n")
     (folder / "words.json").write_text('{"words": [{"word": "Hello", "start": 0.2, "end": 0.5}]}')
+    shutil.copy(SAMPLES / "portrait.png", folder / "portrait.png")
     return {"video": video, "audio": audio, "srt": folder / "clip.srt", "script": folder / "script.txt",
-            "words": folder / "words.json"}
+            "words": folder / "words.json", "portrait": folder / "portrait.png"}
 
 
 @pytest.fixture
@@ -46,8 +48,20 @@ def _spellings(path: Path) -> list[str]:
     return [path.name, f"./{path.name}", f"../{path.parent.name}/{path.name}", str(path), link.name]
 
 
-#: (command line with {input} placeholders, the input file named by the output, the output option)
+def _folder_spellings(folder: Path) -> list[str]:
+    """The same folder as a user might name it, for commands whose -o is a folder."""
+    link = folder / "alias-folder"
+    if not link.exists():
+        link.symlink_to(".")
+    return [".", "./", f"../{folder.name}", str(folder), link.name]
+
+
+#: (command line, the input file an output names, the output option): {out} is spelled as the input, {dir} as
+#: its folder (for commands that write named files into the -o folder)
 _OUTPUT_AGAINST_INPUT = [
+    ("caption clip.mp4 --script clip.srt -o {dir}", "clip.srt", "the output"),
+    ("render clip.srt --portrait portrait.png -o {dir}", "clip.srt", "-o"),
+    ("preview portrait.png clip.srt -o {out}", "portrait.png", "-o"),  # a still image is a one-frame video
     ("transcribe voice.wav -o {out}", "voice.wav", "-o"),
     ("transcribe voice.wav -o new.srt --words {out}", "voice.wav", "--words"),
     ("align voice.wav script.txt -o {out}", "voice.wav", "-o"),
@@ -66,18 +80,38 @@ def test_no_output_option_can_name_an_input(work, line, victim, option):
     if victim == "plan.json":
         shutil.copy(work / "words.json", work / "plan.json")
     before = {path.name: path.read_bytes() for path in work.iterdir() if path.is_file()}
-    for spelling in _spellings(work / victim):
-        args = line.format(out=spelling).split()
+    spellings = _folder_spellings(work) if "{dir}" in line else _spellings(work / victim)
+    for spelling in spellings:
+        args = line.format(out=spelling, dir=spelling).split()
         result = run_main(*args, cwd=work)
         assert_one_line_error(result, "inputs are never overwritten", option)
     after = {path.name: path.read_bytes() for path in work.iterdir() if path.is_file() and not path.is_symlink()}
     assert after == {name: data for name, data in before.items() if name in after}
 
 
+#: Commands that write no file (their results go to standard output).
+_NO_FILES_WRITTEN = {"check": "check --script script.txt --audio voice.wav --portrait portrait.png",
+                     "lint": "lint clip.srt", "styles": "styles"}
+#: Commands whose output checks are their own (not yet files.guard_outputs), tested in their own files.
+_OWN_OUTPUT_CHECKS = {"localize": "tests/test_localize.py", "batch": "tests/test_batch_manifest.py"}
+
+
+def test_every_command_is_tried_against_its_inputs(work):
+    from captionkit.cli import build_parser
+
+    commands = set(build_parser()._subparsers._group_actions[0].choices)
+    tried = {line.split()[0] for line, _, _ in _OUTPUT_AGAINST_INPUT}
+    assert commands == tried | set(_NO_FILES_WRITTEN) | set(_OWN_OUTPUT_CHECKS), "a command is missing here"
+    before = {path.name: path.read_bytes() for path in work.iterdir()}
+    for line in _NO_FILES_WRITTEN.values():
+        run_main(*line.split(), cwd=work)
+        assert {path.name: path.read_bytes() for path in work.iterdir()} == before, line
+
+
 def test_caption_outputs_beside_the_video_never_replace_the_script(work):
     # the default output clip.srt beside clip.mp4 is the script itself
     result = run_main("caption", "clip.mp4", "--script", "clip.srt", cwd=work)
-    assert_one_line_error(result, "is the input clip.srt", "inputs are never overwritten")
+    assert_one_line_error(result, "would overwrite the input clip.srt", "inputs are never overwritten")
     result = run_main("caption", "clip.mp4", "--script", "clip.srt", "-o", ".", cwd=work)
     assert_one_line_error(result, "inputs are never overwritten")
     assert (work / "clip.srt").read_text() == SRT

@@ -114,6 +114,19 @@ def test_normalising_path_merges_clips_of_different_sizes_and_frame_rates(short,
     assert result.placements[2].audio_start is None  # a clip without sound: its silence is not "measured"
 
 
+def test_a_clip_given_twice_and_two_silent_clips_of_one_length_are_each_placed(short, tmp_path):
+    _, split, _, _, _ = short
+    piece = split.plan.pieces[0]
+    voiced = helpers.avatar_clip(tmp_path / "a.mp4", 30, split.directory / f"{piece.name}.wav", helpers.PALETTE[0])
+    silent = helpers.avatar_clip(tmp_path / "b.mp4", 24, None, helpers.PALETTE[1], size=(128, 96))
+    result = stitch([voiced, silent, voiced, silent], tmp_path / "out.mp4", write_captions=False,
+                    captions=[split.directory / f"{piece.name}.srt"] * 4)
+    assert result.method == "re-encode"
+    assert [p.frames for p in result.placements] == [30, 24, 30, 24]
+    assert [round(p.video_start, 3) for p in result.placements] == [0.0, 1.0, 1.8, 2.8]
+    assert all(abs(result.placements[i].av_offset) < 0.002 for i in (0, 2))  # each use of the clip has its sound
+
+
 def test_clips_with_different_audio_copy_the_video_and_encode_the_audio_once(short, tmp_path):
     _, split, _, _, _ = short
     pieces = split.plan.pieces[:2]
@@ -256,7 +269,7 @@ def test_stitch_command_errors_are_one_line(short, tmp_path, capsys, arguments, 
 def test_output_must_not_overwrite_an_input(short, capsys):
     _, _, clips, _, _ = short
     assert main(["stitch", str(clips[0]), str(clips[1]), "-o", str(clips[0])]) == 2
-    assert "is the input" in capsys.readouterr().err
+    assert "would overwrite the input" in capsys.readouterr().err
 
 
 def test_plan_with_moved_master_uses_the_piece_wavs(short, tmp_path):

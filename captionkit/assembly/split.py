@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 from ..errors import CaptionkitError, MediaError
 from ..files import atomic_output, guard_outputs, make_folder, write_text_atomic
-from ..media import choose_audio_stream, load_audio, open_media, probe, run_ffmpeg
+from ..media import audio_start, choose_audio_stream, decode_audio, open_media, probe, run_ffmpeg
 from ..model import Word
 from .plan import Plan, PlanOptions, master_track, plan_pieces, plan_tracks
 
@@ -69,8 +69,9 @@ def split_audio(
     if not info.has_audio:
         raise MediaError(f"{audio_path}: has no audio stream; give the narration's audio file")
     stream = choose_audio_stream(audio_path, audio_stream)
-    sample_rate, samples = info.sample_rate or 48000, _sample_count(audio_path, stream)
-    duration = samples / sample_rate
+    sample_rate, samples = _sample_count(audio_path, stream)
+    lead = round(audio_start(audio_path, stream) * sample_rate)  # the words are timed on the file's timeline
+    duration = (samples + lead) / sample_rate
     if words is None:
         words, language = _find_words(audio_path, stream, script, model, language)
     language = language or "en"
@@ -84,7 +85,7 @@ def split_audio(
                   [directory / f"{piece.name}{suffix}" for piece in plan.pieces for suffix in PIECE_SUFFIXES]
                   + [directory / MASTER_CAPTIONS, directory / PLAN_NAME])
     make_folder(directory)
-    piece_files = _write_audio_pieces(audio_path, stream, plan, directory, sample_rate)
+    piece_files = _write_audio_pieces(audio_path, stream, plan, directory, sample_rate, lead)
     plan.profile, plan.sdh = profile, sdh
     plan = Plan.from_dict(plan.to_dict())  # exactly what plan.json holds, so stitch rebuilds the same captions
     master, piece_tracks = plan_tracks(plan)
@@ -105,7 +106,7 @@ def _find_words(
 ) -> tuple[list[Word], str | None]:
     """The timed words of audio stream ``stream`` (0-based): the script aligned with it, or a transcription."""
     options: dict[str, Any] = {"model": model} if model else {}  # model is left out: the default model
-    audio = load_audio(path, stream=stream + 1)
+    audio = decode_audio(path, stream=stream + 1)
     if script is not None:
         from ..script import read_script
 
@@ -123,29 +124,41 @@ def _find_words(
     return list(transcription.words), transcription.language
 
 
-def _sample_count(path: Path, stream: int) -> int:
-    """How many samples audio stream ``stream`` decodes to (exact, unlike a header's estimate)."""
+def _sample_count(path: Path, stream: int) -> tuple[int, int]:
+    """The sample rate of audio stream ``stream`` and how many samples it decodes to (exact, unlike a
+    header's estimate)."""
     import av
 
     count = 0
     try:
         with open_media(path) as container:
+            rate = container.streams.audio[stream].codec_context.sample_rate or 48000
             for frame in container.decode(container.streams.audio[stream]):
                 count += frame.samples
     except av.error.FFmpegError as error:
         raise MediaError(f"{path}: its audio could not be decoded ({error}); re-export the file") from error
     if count == 0:
         raise MediaError(f"{path}: the audio is empty; give the narration's audio file")
-    return count
+    return rate, count
 
 
-def _write_audio_pieces(audio: Path, stream: int, plan: Plan, directory: Path, sample_rate: int) -> list[dict[str, Path]]:
+def _write_audio_pieces(
+    audio: Path, stream: int, plan: Plan, directory: Path, sample_rate: int, lead: int,
+) -> list[dict[str, Path]]:
     """Every piece as a sample-exact PCM WAV and as an MP3 upload copy, in one ffmpeg run.
 
-    The last piece is padded with silence to its whole number of frames.
+    The pieces are cut on the file's timeline, like the words: an audio stream that starts ``lead``
+    samples after time 0 is preceded by that much silence (a negative ``lead`` is cut). The last piece
+    is padded with silence to its whole number of frames.
     """
     count = len(plan.pieces)
-    graph = [f"[0:a:{stream}]asplit={count}" + "".join(f"[in{i}]" for i in range(count))]
+    if lead > 0:
+        onto_timeline = f"adelay=delays={lead}S:all=1,"
+    elif lead < 0:
+        onto_timeline = f"atrim=start_sample={-lead},asetpts=PTS-STARTPTS,"
+    else:
+        onto_timeline = ""
+    graph = [f"[0:a:{stream}]{onto_timeline}asplit={count}" + "".join(f"[in{i}]" for i in range(count))]
     outputs: list[tuple[str, Path, list[str]]] = []
     for i, piece in enumerate(plan.pieces):
         first = round(piece.start_frame * sample_rate / plan.fps)

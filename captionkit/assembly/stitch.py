@@ -31,6 +31,7 @@ from typing import Sequence
 
 from ..errors import CaptionkitError, MediaError
 from ..files import atomic_output, guard_outputs, work_folder, written_path
+from ..formats import CAPTION_OUTPUTS
 from ..media import probe, run_ffmpeg
 from ..model import Track
 from .plan import Plan, join_tracks, plan_tracks
@@ -42,7 +43,6 @@ from .stitch_verify import JoinCheck, verify_joins
 
 __all__ = ["Placement", "JoinCheck", "StitchResult", "stitch", "verify_joins", "caption_paths", "master_audio_inputs"]
 
-CAPTION_FORMATS = (".srt", ".vtt", ".ass")
 
 
 @dataclass(slots=True)
@@ -96,12 +96,14 @@ def stitch(
     crf: int = 18,
     preset: str = "veryfast",
     write_captions: bool = True,
+    audio_stream: int | str | None = None,
 ) -> StitchResult:
     """Merge ``clips`` in order into ``output`` and write its captions next to it (``OUT.srt/.vtt/.ass``).
 
     ``profile`` is the caption profile for clips that are transcribed (with
     a plan, the plan's own profile is used, so the master captions are the
-    ones ``split`` wrote).
+    ones ``split`` wrote). ``audio_stream`` picks each clip's sound (a number,
+    1 = the first, or a language tag; see :func:`captionkit.media.choose_audio_stream`).
     """
     import av
 
@@ -121,7 +123,7 @@ def stitch(
     if plan is not None and captions:
         raise CaptionkitError("--captions is for stitching without a plan; with --plan the master captions are used")
     guard_outputs([*clips, plan_file, *(captions or [])], [("-o", output), *(("-o", path) for path in caption_paths(output))])
-    inputs = [read_clip(Path(path)) for path in clips]
+    inputs = [read_clip(Path(path), audio_stream) for path in clips]
     first = inputs[0].info
     # read_clip rejects a clip without a video stream or a frame rate, so these are set
     assert first.width is not None and first.height is not None and first.fps is not None
@@ -303,22 +305,24 @@ def _clip_track(clip: Clip, caption_file, model: str | None, profile: str, fps: 
     if not clip.info.has_audio:
         return Track([], "en")
     from ..cues.segment import build_track
+    from ..media import decode_audio
     from ..speech.transcribe import transcribe
 
-    transcription = transcribe(clip.path, progress_label=None, **({"model": model} if model else {}))
+    with decode_audio(clip.path, stream=(clip.audio_index or 0) + 1) as audio:
+        transcription = transcribe(audio, progress_label=None, **({"model": model} if model else {}))
     return build_track(transcription.words, profile=profile, language=transcription.language, fps=float(fps))
 
 
 def caption_paths(output: str | Path) -> list[Path]:
     """The caption files written next to the merged video ``output``."""
-    return [Path(output).with_suffix(suffix) for suffix in CAPTION_FORMATS]
+    return [Path(output).with_suffix(f".{name}") for name in CAPTION_OUTPUTS]
 
 
 def _write_captions(track: Track, output: Path, size: tuple[int, int], fps: Fraction) -> list[Path]:
-    from ..formats import save
+    from ..formats import format_of, save
 
     written = []
     for path in caption_paths(output):
-        options = {"size": size, "fps": float(fps)} if path.suffix == ".ass" else {}
+        options = {"size": size, "fps": float(fps)} if format_of(path).styled else {}
         written.append(save(track, path, **options))
     return written

@@ -7,12 +7,12 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import MediaError
-from ..media import MediaInfo, open_media, probe
+from ..media import MediaInfo, choose_audio_stream, open_media, probe
 
 
 @dataclass(slots=True)
 class Clip:
-    """An input clip: its probe, and its video frame count (counted, not estimated)."""
+    """An input clip: its probe, its video frame count (counted, not estimated) and the audio stream it is heard by."""
 
     path: Path
     info: MediaInfo
@@ -21,6 +21,8 @@ class Clip:
     audio_start: float | None
     extradata: bytes | None
     audio_extradata: bytes | None
+    #: The audio stream (0-based among the clip's audio streams) stitched and listened to; None without sound.
+    audio_index: int | None = None
 
     @property
     def video_duration(self) -> float:
@@ -31,8 +33,10 @@ class Clip:
         return self.frames if self.info.fps == fps else round(self.video_duration * fps)
 
 
-def read_clip(path: Path) -> Clip:
-    """Probe ``path`` and count its video frames; a clip without a usable picture is a one-line error."""
+def read_clip(path: Path, audio_stream: int | str | None = None) -> Clip:
+    """Probe ``path`` and count its video frames; a clip without a usable picture is a one-line error.
+
+    ``audio_stream`` picks the clip's sound as ``--audio-stream`` does (see :func:`choose_audio_stream`)."""
     import av
 
     info = probe(path)
@@ -40,10 +44,11 @@ def read_clip(path: Path) -> Clip:
         raise MediaError(f"{path}: has no video stream; stitch avatar video clips")
     if not info.fps:
         raise MediaError(f"{path}: its frame rate is unknown; re-export the clip with a constant frame rate")
+    audio_index = choose_audio_stream(path, audio_stream) if info.has_audio else None
     try:
         with open_media(path) as container:
             video = container.streams.video[0]
-            audio = container.streams.audio[0] if container.streams.audio else None
+            audio = container.streams.audio[audio_index] if audio_index is not None else None
             frames = sum(1 for packet in container.demux(video) if packet.pts is not None and packet.size)
             extradata = bytes(video.codec_context.extradata) if video.codec_context.extradata else None
             audio_extradata = bytes(audio.codec_context.extradata or b"") if audio is not None else None
@@ -56,4 +61,4 @@ def read_clip(path: Path) -> Clip:
         raise MediaError(f"{path}: the clip could not be read to the end ({error}); re-export it") from error
     if frames == 0:
         raise MediaError(f"{path}: its video has no frames; check the clip")
-    return Clip(path, info, frames, video_start, audio_start, extradata, audio_extradata)
+    return Clip(path, info, frames, video_start, audio_start, extradata, audio_extradata, audio_index)

@@ -8,6 +8,7 @@ arguments are escaped twice).
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
@@ -52,7 +53,7 @@ def merge_arguments(
     """
     import ffmpeg
 
-    inputs = [ffmpeg.input(ffmpeg_path(clip.path)) for clip in clips]
+    inputs = clip_inputs(clips)
     if copy:
         assert video_listing is not None
         video = ffmpeg.input(ffmpeg_path(video_listing), f="concat", safe=0)["v:0"]
@@ -67,6 +68,32 @@ def merge_arguments(
     codec = {"c:v": "copy"} if copy else {"c:v": "libx264", "crf": crf, "preset": preset, "pix_fmt": "yuv420p"}
     return ffmpeg.output(video, audio, ffmpeg_path(out), **codec,
                          **{"c:a": "aac", "b:a": AUDIO_BITRATE, "movflags": "+faststart"}).get_args()
+
+
+def clip_inputs(clips: Sequence[Clip]) -> list:
+    """One graph input per clip. A file given more than once is spelled differently each later time
+    (``dir/./name``): ffmpeg-python merges identical inputs, and identical filter chains on them, which
+    would leave one chain feeding two places (and a split filter would hold every frame of the first use
+    in memory until the second)."""
+    import ffmpeg
+
+    uses: dict[str, int] = {}
+    inputs = []
+    for clip in clips:
+        url = ffmpeg_path(clip.path)
+        use = uses[url] = uses.get(url, -1) + 1
+        folder, name = url.rsplit(os.sep, 1)
+        inputs.append(ffmpeg.input(folder + (os.sep + ".") * use + os.sep + name))
+    return inputs
+
+
+def split_uses(stream, count: int) -> list:
+    """An audio ``stream`` for each of ``count`` uses (split: identical sources would be merged, see
+    :func:`clip_inputs`)."""
+    if count == 1:
+        return [stream]
+    parts = stream.filter_multi_output("asplit", count)
+    return [parts.stream(use) for use in range(count)]
 
 
 def normalised_video(inputs: list, targets: Sequence[int], fps: Fraction, size: tuple[int, int]):
@@ -99,19 +126,21 @@ def clips_audio(clips: Sequence[Clip], inputs: list, targets: Sequence[int], fps
     with_audio = [clip for clip in clips if clip.info.has_audio]
     rate = (with_audio[0].info.sample_rate if with_audio else None) or 48000
     layout = (with_audio[0].info.audio_layout if with_audio else None) or "stereo"
+    silent = [index for index, clip in enumerate(clips) if clip.audio_index is None]
+    fills = split_uses(ffmpeg.input(f"anullsrc=r={rate}:cl={layout}", f="lavfi")["a:0"], len(silent)) if silent else []
     parts = []
     position = 0
-    for clip, given, frames in zip(clips, inputs, targets):
+    for index, (clip, given, frames) in enumerate(zip(clips, inputs, targets)):
         length = samples_at(position + frames, fps, rate) - samples_at(position, fps, rate)
         position += frames
-        if clip.info.has_audio:
+        if clip.audio_index is None:
+            sound = fills[silent.index(index)]
+        else:
             # sound time 0 is the clip's first frame; silence fills any lead, and the tail is fitted
-            sound = (given["a:0"].filter("asetpts", f"PTS-{clip.video_start:.6f}/TB")
+            sound = (given[f"a:{clip.audio_index}"].filter("asetpts", f"PTS-{clip.video_start:.6f}/TB")
                      .filter("aresample", rate, **{"async": 1, "first_pts": 0})
                      .filter("aformat", sample_fmts="fltp", channel_layouts=layout)
                      .filter("apad", whole_len=length))
-        else:
-            sound = ffmpeg.input(f"anullsrc=r={rate}:cl={layout}", f="lavfi")["a:0"]
         parts.append(sound.filter("atrim", end_sample=length))
     return ffmpeg.concat(*parts, v=0, a=1)
 

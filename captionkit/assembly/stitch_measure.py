@@ -119,7 +119,8 @@ def measure_placements(
                 expected = piece.start
             else:
                 has_sound = clip.info.has_audio
-                reference = audio_head(clip.path, MEASURE_HEAD, MEASURE_RATE) if has_sound else np.zeros(0, np.float32)
+                reference = (audio_head(clip.path, MEASURE_HEAD, MEASURE_RATE, stream=clip.audio_index or 0) if has_sound
+                             else np.zeros(0, np.float32))
                 origin, expected, limit = 0.0, video_start, frames / float(fps)  # the part that is kept
             at, window = speech_window(reference, origin, limit)
             around = expected + (at - origin)

@@ -30,6 +30,8 @@ def audio_copy_problem(clips: list[Clip], output: Path) -> str | None:
         return f"copying audio is done for MP4/MOV output, not {output.suffix or 'no extension'}"
     for index, clip in enumerate(clips, start=1):
         info = clip.info
+        if clip.audio_index:
+            return f"clip {index} is heard by its audio stream {clip.audio_index + 1}, not its first"
         if not info.has_audio or info.audio_codec != "aac":
             return f"clip {index} has {'no' if not info.has_audio else info.audio_codec} audio, not AAC"
         if (info.sample_rate, info.channels) != (first.sample_rate, first.channels) or clip.audio_extradata != clips[0].audio_extradata:

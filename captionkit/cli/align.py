@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from .. import formats
     from ..files import guard_outputs
-    from ..media import load_audio, probe
+    from ..media import decode_audio, probe
     from ..script import read_script
     from ..speech.align import align_script
     from . import print_json, warn
@@ -40,8 +40,8 @@ def run(args: argparse.Namespace) -> int:
     formats.format_module(args.output)  # an unknown extension fails before any work
     source = probe(args.media)
     script = read_script(args.script if args.script == "-" else Path(args.script))
-    audio = load_audio(args.media, stream=args.audio_stream)
-    result = align_script(audio, script, model=args.model, language=args.language, sounds=args.sdh)
+    with decode_audio(args.media, stream=args.audio_stream) as audio:
+        result = align_script(audio, script, model=args.model, language=args.language, sounds=args.sdh)
     if not result.report.ok:
         warn(result.report.summary())
     track = write_outputs(result.words, source, args.output, args.words, profile=args.profile,

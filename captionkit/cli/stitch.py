@@ -6,6 +6,7 @@ import argparse
 import re
 
 from ..errors import CaptionkitError
+from ._options import add_audio_stream_argument
 
 COMMAND = "stitch"
 HELP = "Merge clips in order into one video, with captions on the merged speech."
@@ -21,6 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verify", action="store_true", help="re-align the merged audio and report the caption offset at each join")
     parser.add_argument("--model", help="speech model for transcribing clips and --verify (default tiny.en)")
     parser.add_argument("--profile", help="caption profile for transcribed clips (default netflix; with --plan, the plan's)")
+    add_audio_stream_argument(parser)
     parser.add_argument("--crf", type=int, default=18, help="x264 quality when the video is re-encoded (default 18)")
     parser.add_argument("--preset", default="veryfast", help="x264 preset when the video is re-encoded (default veryfast)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -56,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         profile=args.profile,
         crf=args.crf,
         preset=args.preset,
+        audio_stream=args.audio_stream,
     )
     report_warnings(result.warnings)
     if args.json:

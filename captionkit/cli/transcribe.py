@@ -26,15 +26,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from .. import formats
     from ..files import guard_outputs
-    from ..media import load_audio, probe
+    from ..media import decode_audio, probe
     from ..speech.transcribe import transcribe
     from . import print_json, warn
 
     guard_outputs([args.media], [("-o", args.output), ("--words", args.words)])
     formats.format_module(args.output)  # refuse an unknown extension before the slow part
     source = probe(args.media)
-    audio = load_audio(args.media, stream=args.audio_stream)
-    result = transcribe(audio, model=args.model, language=args.language)
+    with decode_audio(args.media, stream=args.audio_stream) as audio:
+        result = transcribe(audio, model=args.model, language=args.language)
     if not result.words:
         warn(f"no speech was found in {args.media}; the captions are empty")
     track = write_outputs(result.words, source, args.output, args.words, profile=args.profile,

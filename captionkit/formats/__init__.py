@@ -60,6 +60,8 @@ FORMATS: tuple[Format, ...] = (
 _BY_EXTENSION = {extension: fmt for fmt in FORMATS for extension in fmt.extensions}
 #: All caption file extensions, in the order of :data:`FORMATS`.
 EXTENSIONS: tuple[str, ...] = tuple(_BY_EXTENSION)
+#: The caption files a job writes for a video (``caption``, ``stitch``, ``render``, ``localize``), by format name.
+CAPTION_OUTPUTS: tuple[str, ...] = ("srt", "vtt", "ass")
 
 
 def format_of(path: str | os.PathLike) -> Format:

@@ -14,11 +14,10 @@ from pathlib import Path
 
 from ..errors import CaptionkitError, CaptionkitWarning, MediaError
 from ..files import guard_outputs, make_folder
-from ..media import MediaInfo, load_audio, probe
+from ..formats import CAPTION_OUTPUTS
+from ..media import MediaInfo, decode_audio, probe
 from ..model import Track, Word
 from ..speech.models import DEFAULT_MODEL
-
-CAPTION_FORMATS = ("srt", "vtt", "ass")
 
 
 @dataclass(slots=True)
@@ -53,11 +52,11 @@ def timed_words(
 ) -> tuple[list[Word], str, list[str]]:
     """The media's words with times: aligned to ``script`` if given, else transcribed.
 
-    ``audio_stream`` picks the stream to listen to (see :func:`captionkit.media.load_audio`).
+    ``audio_stream`` picks the stream to listen to (see :func:`captionkit.media.decode_audio`).
     Returns the words, their language and any warnings (such as script lines
     the audio does not contain).
     """
-    audio = load_audio(media, stream=audio_stream)
+    audio = decode_audio(media, stream=audio_stream)
     if script is not None:
         from ..script import read_script
         from ..speech.align import align_script
@@ -90,7 +89,7 @@ def caption(
     model: str = DEFAULT_MODEL,
     language: str | None = None,
     sdh: bool = False,
-    formats: tuple[str, ...] = CAPTION_FORMATS,
+    formats: tuple[str, ...] = CAPTION_OUTPUTS,
     audio_stream: int | str | None = None,
 ) -> CaptionResult:
     """Caption ``video``: write ``<name>.srt/.vtt/.ass`` (and ``<name>.captioned.mp4`` with ``burn``).
@@ -132,7 +131,7 @@ def caption(
 
 
 def output_paths(
-    video: Path, out_dir: str | Path | None, formats: tuple[str, ...] = CAPTION_FORMATS, *, burn: bool = False,
+    video: Path, out_dir: str | Path | None, formats: tuple[str, ...] = CAPTION_OUTPUTS, *, burn: bool = False,
 ) -> dict[str, Path]:
     """The files ``caption`` writes for ``video``: ``<name>.<format>`` (and ``<name>.captioned.mp4``) in
     ``out_dir`` (default: beside the video). ``out_dir`` names a folder: a name with a caption or

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
@@ -44,6 +43,8 @@ from ..assembly.speech_plan import SpeechPlan, SpeechPlanOptions, avatar_piece_e
 from ..engines.local_speech import LocalVoices
 from ..engines.presenter import Motion
 from ..errors import CaptionkitError, MediaError
+from ..files import guard_outputs, make_folder
+from ..formats import CAPTION_OUTPUTS
 from ..infsh.apps import AVATARS, DEFAULT_AVATAR, Avatar
 from ..progress import progress_bar
 from ..script import Script, read_script
@@ -265,10 +266,9 @@ def _check_inputs(script: Path, portrait: Path, out_dir: Path, options: RenderOp
         raise CaptionkitError(f"{script}: speakers must be Dia tags [S1] and [S2], not {', '.join(speakers)}")
     check_portrait(portrait)
     if not dry_run:
-        check_output_folder(out_dir)
-        for path in [*output_paths(out_dir, script.stem).values(), out_dir / REPORT]:
-            if path.exists() and any(os.path.samefile(path, source) for source in (script, portrait)):
-                raise CaptionkitError(f"{path}: the output would overwrite the input; write to another folder with -o")
+        guard_outputs([script, portrait],
+                      [("-o", path) for path in [*output_paths(out_dir, script.stem).values(), out_dir / REPORT]])
+        make_folder(out_dir)
     problems = _preflight(portrait, script, options.avatar)
     failures = [problem for problem in problems if problem.severity == "fail"]
     record.warnings += [f"{p.subject}: {p.message} ({p.fix})" for p in problems if p.severity != "fail"]
@@ -302,20 +302,6 @@ def check_portrait(path: Path) -> None:
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise MediaError(f"{path}: is not an image captionkit can read; give a PNG or JPEG portrait") from error
-
-
-def check_output_folder(out_dir: Path) -> None:
-    """Make ``out_dir`` if needed and prove it can be written to, or refuse in one line."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise CaptionkitError(f"{out_dir}: is a file; give a folder for the outputs with -o")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".captionkit-probe-"):
-            pass
-    except OSError as error:
-        raise CaptionkitError(
-            f"{out_dir}: cannot write there ({error.strerror or error}); choose a folder you can write to with -o"
-        ) from error
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -551,8 +537,8 @@ def _finish(run: _Run, stem: str, clips: list[Path], plan_path: Path, master: Pa
         assert track is not None  # with a plan, stitch always carries the master captions
         warnings = list(result.warnings)
         fps = float(result.fps)
-        for kind in ("srt", "vtt", "ass"):
-            extra = {"size": options.size, "style": options.style, "fps": fps} if kind == "ass" else {}
+        for kind in CAPTION_OUTPUTS:
+            extra = {"size": options.size, "style": options.style, "fps": fps} if formats.format_named(kind).styled else {}
             formats.save(track, outputs[kind], **extra)
         problems = [v for v in lint_track(track, _profile(plan_path), fps) if v.severity == "error"]
         warnings += [f"caption lint: cue {v.cue}: {v.kind}: {v.message}" for v in problems[:5]]
@@ -570,7 +556,7 @@ def _finish(run: _Run, stem: str, clips: list[Path], plan_path: Path, master: Pa
 
 def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
     """The files a run writes, by kind (report.json aside)."""
-    names = {"srt": f"{stem}.srt", "vtt": f"{stem}.vtt", "ass": f"{stem}.ass",
+    names = {**{kind: f"{stem}.{kind}" for kind in CAPTION_OUTPUTS},
              "video": f"{stem}.captioned.mp4", "soft": f"{stem}.subtitled.mp4"}
     return {kind: out_dir / name for kind, name in names.items()}
 

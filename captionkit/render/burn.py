@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from ..errors import CaptionkitError, CaptionkitWarning, MediaError
 from ..files import atomic_output, guard_outputs, work_folder
+from ..formats import EXTENSIONS, format_of
 from ..formats.ass import to_ass
 from ..media import MediaInfo, ffmpeg_path, open_media, probe, run_ffmpeg
 from ..model import Track
@@ -94,8 +95,9 @@ def burn(
             extra_fonts = resolved_style.fonts_dir
         else:
             given = Path(captions)
-            if given.suffix.lower() not in (".ass", ".ssa"):
-                raise CaptionkitError(f"{given}: burn() takes a Track or an .ass file; load other formats first")
+            if given.suffix.lower() not in EXTENSIONS or not format_of(given).styled:
+                raise CaptionkitError(f"{given}: burn() takes a Track or a styled caption file (.ass/.ssa); "
+                                      "load other formats first")
             if not given.is_file():
                 raise CaptionkitError(f"{given}: no such subtitle file; check the path")
             subtitle_file = given

@@ -88,7 +88,7 @@ def mux(
         for index, (item, path) in enumerate(zip(inputs, files)):
             position = len(existing) + index
             language = item.language or language_from_filename(item.path)
-            codec = ("ass" if path.suffix.lower() in (".ass", ".ssa") else "srt") if mkv else "mov_text"
+            codec = ("ass" if formats.format_of(path).styled else "srt") if mkv else "mov_text"
             title = item.title or language_name(language) or item.path.stem
             arguments += [
                 f"-c:s:{position}", codec,

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CaptionkitError
-from ..media import MODEL_SAMPLE_RATE
+from ..media import MODEL_SAMPLE_RATE, Samples
 from ..model import UNSPACED_LANGUAGES, Word, keep_in_order
 from ..progress import progress_bar
 from ..script import Script, ScriptWord, read_script
@@ -248,7 +248,7 @@ def _readings(tokenizer, written: list[str], language: str) -> list[list[_Readin
 
 
 def align_script(
-    media: str | Path | np.ndarray,
+    media: str | Path | Samples,
     script: Script | str | Path,
     *,
     model: str = DEFAULT_MODEL,
@@ -299,7 +299,7 @@ def align_script(
 # -- model plumbing ---------------------------------------------------------------------------
 
 
-def _language(whisper: WhisperAdapter, audio: np.ndarray, language: str | None) -> str:
+def _language(whisper: WhisperAdapter, audio: Samples, language: str | None) -> str:
     if not whisper.multilingual:
         return "en"
     if language:
@@ -311,7 +311,7 @@ def _language(whisper: WhisperAdapter, audio: np.ndarray, language: str | None) 
 
 
 def _align_windows(
-    whisper: WhisperAdapter, tokenizer, audio: np.ndarray, choices: list[list[_Reading]], progress_label,
+    whisper: WhisperAdapter, tokenizer, audio: Samples, choices: list[list[_Reading]], progress_label,
     options: AlignOptions,
 ) -> list[_Aligned]:
     """Align all words window by window; see the module docstring.
@@ -512,7 +512,7 @@ def _sentences_with_evidence(indices: range, strong: list[bool], spoken: list[Sc
 
 
 def _confirmed_by_transcript(
-    report: AlignmentReport, words: list[Word], audio: np.ndarray, whisper: WhisperAdapter, language: str,
+    report: AlignmentReport, words: list[Word], audio: Samples, whisper: WhisperAdapter, language: str,
     options: AlignOptions,
 ) -> AlignmentReport:
     """Keep only the mismatches that a quick transcription of their place agrees with.
@@ -551,7 +551,7 @@ def _transcript_spans(
 
 
 def _transcript_words(
-    audio: np.ndarray, start: float, end: float, whisper: WhisperAdapter, language: str, options: AlignOptions
+    audio: Samples, start: float, end: float, whisper: WhisperAdapter, language: str, options: AlignOptions
 ) -> list[str]:
     text = whisper.transcribe_text(
         audio[int(start * MODEL_SAMPLE_RATE) : int(end * MODEL_SAMPLE_RATE)],
@@ -576,7 +576,7 @@ def _heard(mismatch: Mismatch, words: list[Word], heard: list[str], end: float, 
 
 
 def _check_script_is_the_audios(
-    words: list[Word], report: AlignmentReport, audio: np.ndarray, whisper: WhisperAdapter, language: str,
+    words: list[Word], report: AlignmentReport, audio: Samples, whisper: WhisperAdapter, language: str,
     options: AlignOptions,
 ) -> None:
     """Refuse a script when what the audio says is mostly not in it.
@@ -651,7 +651,7 @@ def _whole_sentence(first: int, last: int, spoken: list[ScriptWord]) -> bool:
 
 
 def _refine_heard(
-    words: list[Word], aligned: list[_Aligned], report: AlignmentReport, audio: np.ndarray, language: str,
+    words: list[Word], aligned: list[_Aligned], report: AlignmentReport, audio: Samples, language: str,
     model: str, method: str,
 ) -> list[Word]:
     """Refine the heard words only, by the units of their chosen readings; unheard ones keep their (squeezed)
@@ -666,7 +666,23 @@ def _refine_heard(
     refined = refine_by_units(units, audio, language=language, model=model, method=method)
     for index, (start, end) in zip(heard, refined):
         words[index].start, words[index].end = start, end
+    _between_heard(words, unheard)
     return keep_in_order(words)
+
+
+def _between_heard(words: list[Word], unheard: set[int]) -> None:
+    """Keep each unheard word within the gap between the refined heard words around it (where the attention
+    squeezed it does not push the next heard word off its speech)."""
+    previous_end = 0.0
+    for index, word in enumerate(words):
+        if index not in unheard:
+            previous_end = word.end
+            continue
+        following = next((words[i].start for i in range(index + 1, len(words)) if i not in unheard), None)
+        low, high = previous_end, max(previous_end, following if following is not None else word.end)
+        word.start = min(max(word.start, low), high)
+        word.end = min(max(word.end, word.start), high)
+        previous_end = word.end
 
 
 def _shorten_unheard(words: list[Word], report: AlignmentReport, duration: float, options: AlignOptions) -> list[Word]:

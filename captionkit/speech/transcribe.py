@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CaptionkitError
-from ..media import MODEL_SAMPLE_RATE, load_audio
+from ..media import MODEL_SAMPLE_RATE, Audio, Samples, decode_audio
 from ..model import UNSPACED_LANGUAGES, Word, keep_in_order
 from ..progress import progress_bar
 from .models import DEFAULT_MODEL, is_multilingual
@@ -33,11 +33,13 @@ class Transcription:
     duration: float
 
 
-def audio_of(media: str | Path | np.ndarray) -> np.ndarray:
-    """Mono 16 kHz float32 samples of ``media`` (a path, or samples already decoded)."""
+def audio_of(media: str | Path | Samples) -> Audio:
+    """Mono 16 kHz float32 samples of ``media`` (a path, or samples already decoded), read by slices."""
+    if isinstance(media, Audio):
+        return media
     if isinstance(media, np.ndarray):
-        return media.astype(np.float32, copy=False)
-    return load_audio(media, MODEL_SAMPLE_RATE)
+        return Audio(media)
+    return decode_audio(media, MODEL_SAMPLE_RATE)
 
 
 def check_language(model: str, language: str | None) -> None:
@@ -60,7 +62,7 @@ QUIET_FRAME_SECONDS = 0.1
 
 
 def transcribe(
-    media: str | Path | np.ndarray,
+    media: str | Path | Samples,
     *,
     model: str = DEFAULT_MODEL,
     language: str | None = None,
@@ -90,7 +92,7 @@ def transcribe(
     return Transcription(keep_in_order(words), detected, duration)
 
 
-def block_bounds(audio: np.ndarray, sample_rate: int) -> list[tuple[int, int]]:
+def block_bounds(audio: Samples, sample_rate: int) -> list[tuple[int, int]]:
     """(first, last) sample of each block of about ``BLOCK_SECONDS``, cut at the quietest frame near its end."""
     block, search = int(BLOCK_SECONDS * sample_rate), int(BLOCK_SEARCH_SECONDS * sample_rate)
     frame = int(QUIET_FRAME_SECONDS * sample_rate)

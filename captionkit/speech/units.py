@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..media import MODEL_SAMPLE_RATE
+from ..media import MODEL_SAMPLE_RATE, Samples
 from ..model import Word
 from .refine import refine_words
 from .spoken_forms import readings
 
 
 def refine_by_units(
-    units: list[list[Word]], audio: np.ndarray, *, language: str, model: str, method: str = "best"
+    units: list[list[Word]], audio: Samples, *, language: str, model: str, method: str = "best"
 ) -> list[tuple[float, float]]:
     """(start, end) of each written word, refined through its units (each word has at least one)."""
     flat = [unit for word in units for unit in word]

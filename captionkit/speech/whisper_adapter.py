@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import CaptionkitError
-from ..media import MODEL_SAMPLE_RATE
+from ..media import MODEL_SAMPLE_RATE, Samples
 
 #: Whisper's window, and its two time resolutions: mel frames and alignment (encoder) frames.
 WINDOW_SECONDS = 30.0
@@ -73,7 +73,7 @@ class WhisperAdapter:
     def multilingual(self) -> bool:
         return bool(self._whisper.model.is_multilingual)
 
-    def detect_language(self, audio: np.ndarray) -> str:
+    def detect_language(self, audio: Samples) -> str:
         """The language spoken in the first window of ``audio``."""
         detected, _probability, _all = self._whisper.detect_language(
             audio[: int(WINDOW_SECONDS * MODEL_SAMPLE_RATE)]
