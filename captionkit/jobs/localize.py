@@ -10,7 +10,8 @@
 2. **Sentences** (:mod:`captionkit.localize.sentences`) with stable ids.
 3. **Translation** by the chosen translator, with the glossary. The ``file`` translator writes exchange
    files on the first run; the job then stops with :class:`TranslationsNeeded` (exit status 3) naming
-   every file to fill, before anything else is written.
+   every file to fill, before anything else is written. The ``infsh`` translator journals its tasks in
+   ``.captionkit/translate-tasks.jsonl``, so a run started again reuses every reply already paid for.
 4. **Per language**: the glossary check, re-segmentation for the language
    (:mod:`captionkit.localize.resegment`), ``<stem>.<lang>.srt/.vtt/.ass``, a lint of the result, and with
    ``burn`` ``<stem>.<lang>.captioned.mp4``.
@@ -39,6 +40,8 @@ CAPTION_SUFFIXES = formats.EXTENSIONS
 CAPTION_FORMATS = ("srt", "vtt", "ass")
 #: The LLM app the ``infsh`` translator runs unless told otherwise.
 DEFAULT_LLM_APP = "openrouter/claude-haiku-45"
+#: The ``infsh`` translator's task journal, in the output folder: a run started again never pays twice.
+TRANSLATION_JOURNAL = Path(".captionkit") / "translate-tasks.jsonl"
 
 Progress = Callable[[str, float], None]
 
@@ -233,7 +236,7 @@ def _refuse_to_overwrite(outputs: list[Path], inputs: list[Path | None]) -> None
 def _translator(options: LocalizeOptions, outdir: Path, make_translator):
     return make_translator(
         options.translator, exchange_dir=outdir / "translations", translations=options.translations,
-        app=options.llm_app,
+        app=options.llm_app, journal=outdir / TRANSLATION_JOURNAL,
     )
 
 
