@@ -97,17 +97,23 @@ def run_batch(
         if finished is not None:
             finished(task, record, len(result.ran), len(to_run))
 
+    def on_done() -> None:  # every task has finished: state and report, while the workers shut down
+        if result.report is None:
+            state.finish_run(len(result.ran), len(kept))
+            state.save()
+            result.report = write_report(manifest, state, manifest.output / REPORT_FILE)
+
     try:
         if to_run and executor == "dask":
             executors.run_dask(to_run, manifest.output, workers=workers, job_workers=manifest.job_workers,
-                               scheduler=scheduler, on_finished=on_finished, on_progress=progress)
+                               scheduler=scheduler, on_finished=on_finished, on_progress=progress, on_done=on_done)
         elif to_run:
             executors.run_local(to_run, manifest.output, workers=workers, job_workers=manifest.job_workers,
-                                on_finished=on_finished, on_progress=progress)
-        state.finish_run(len(result.ran), len(kept))
-        state.save()
+                                on_finished=on_finished, on_progress=progress, on_done=on_done)
+        on_done()
     finally:
-        result.report = write_report(manifest, state, manifest.output / REPORT_FILE)
+        if result.report is None:  # stopped part-way: the report shows what finished
+            result.report = write_report(manifest, state, manifest.output / REPORT_FILE)
     return result
 
 
