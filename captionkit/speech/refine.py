@@ -85,6 +85,9 @@ class RefineOptions:
     acoustic_pause_reach_seconds: float = 0.3
     #: A pause long enough to cut the audio into stretches for the acoustic aligner.
     stretch_pause_seconds: float = 0.25
+    #: A stretch pocketsphinx cannot align is cut in two at its longest inner silence, if that is this long (a
+    #: comma's pause, too short to cut stretches by).
+    split_silence_seconds: float = 0.05
     #: Words per stretch at most (a longer one is cut between two words).
     stretch_max_words: int = 40
     #: How far outside two words' attention times a pause between them may be.
@@ -454,12 +457,59 @@ def sphinx_realign(
                 stretch, finish, times = stretch + following, next_finish, merged
                 position += 1
         position += 1
-        if times is None:
+        if times is not None:
+            _write_times(words, stretch, times, begin, finish, options)
             continue
-        for index, (start, end) in zip(stretch, times):
-            words[index].start = min(finish, max(begin, start + options.sphinx_start_bias_seconds))
-            words[index].end = min(finish, max(words[index].start, end + options.sphinx_end_bias_seconds))
+        # or the stretch is too long for it to keep its way: its halves, cut at silences inside
+        _realign_halves(words, planned, stretch, begin, finish, audio, sample_rate, speech, options, language)
     return words
+
+
+def _realign_halves(
+    words: list[Word], planned: list[Word], stretch: list[int], begin: float, finish: float, audio: Samples,
+    sample_rate: int, speech: np.ndarray, options: RefineOptions, language: str,
+) -> None:
+    """Align each half of a stretch pocketsphinx could not align whole, and the halves of a half that fails."""
+    for half, low, high in _halves(planned, stretch, begin, finish, speech, options):
+        times = _sphinx_times([words[i].text for i in half], audio, sample_rate, speech, low, high, options,
+                              language, _only_speech(planned, half), [planned[i] for i in half])
+        if times is not None:
+            _write_times(words, half, times, low, high, options)
+        else:
+            _realign_halves(words, planned, half, low, high, audio, sample_rate, speech, options, language)
+
+
+def _write_times(
+    words: list[Word], stretch: list[int], times: list[tuple[float, float]], begin: float, finish: float,
+    options: RefineOptions,
+) -> None:
+    """Write pocketsphinx's times (bias added back) into the words of a stretch, within its span."""
+    for index, (start, end) in zip(stretch, times):
+        words[index].start = min(finish, max(begin, start + options.sphinx_start_bias_seconds))
+        words[index].end = min(finish, max(words[index].start, end + options.sphinx_end_bias_seconds))
+
+
+def _halves(
+    planned: list[Word], stretch: list[int], begin: float, finish: float, speech: np.ndarray, options: RefineOptions
+) -> list[tuple[list[int], float, float]]:
+    """The stretch cut in two in the middle of its longest inner silence (at least ``split_silence_seconds``),
+    the words going by their attention starts; none when there is no such silence or a half would be empty."""
+    frame = options.frame_seconds
+    first = int(round(begin / frame))
+    sounding = np.flatnonzero(speech[first : int(round(finish / frame))])
+    if len(sounding) < 2:
+        return []
+    quiet = np.flatnonzero(~speech[first + sounding[0] : first + sounding[-1]])
+    runs = np.split(quiet, np.flatnonzero(np.diff(quiet) > 1) + 1) if len(quiet) else []
+    longest = max(runs, key=len, default=np.zeros(0, int))
+    if len(longest) * frame < options.split_silence_seconds:
+        return []
+    cut = (first + sounding[0] + (longest[0] + longest[-1] + 1) / 2) * frame
+    left = [i for i in stretch if planned[i].start < cut]
+    right = [i for i in stretch if planned[i].start >= cut]
+    if not left or not right or left + right != stretch:
+        return []
+    return [(left, begin, cut), (right, cut, finish)]
 
 
 def _only_speech(words: list[Word], stretch: list[int]) -> bool:
