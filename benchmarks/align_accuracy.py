@@ -6,9 +6,10 @@ The corpora and how their truth is checked against the waveform are in
 ``benchmarks/truth.py``: espeak-ng word events (several voices and speeds,
 checked against energy onsets at every pause) and piper's natural voice
 synthesised a sentence at a time and joined with known silences (truth =
-each sentence's audible onset). The checks are printed first. The raw
-cross-attention alignment is made once per clip (cached) and each
-refinement method is applied to it.
+each sentence's audible onset). The checks are printed first. Every row is
+the public path, ``align_script`` (spoken forms, refinement by units), with
+its ``method``: ``none`` (the raw cross-attention alignment), ``energy`` and
+``best`` (the default).
 
 Targets, English (tiny.en): median |word-start error| <= 20 ms, p90 <= 50 ms,
 max <= 250 ms, 100 % of words in order; sentence onsets median <= 15 ms, worst
@@ -26,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import truth
 
-from captionkit.speech.refine import refine_words
+from captionkit.speech.align import align_script
 
 METHODS = {
     "raw cross-attention (none)": "none",
@@ -56,14 +57,14 @@ def main() -> None:
         print(f"  {clip.name:14s} {spec.source:6s} voice {spec.voice:16s} speed x{spec.speed:.2f} "
               f"{clip.duration:5.1f} s {len(clip.script_words):4d} words, {len(clip.onsets)} pieces")
     print(truth.describe_checks(clips))
-    data = [(clip, truth.raw_alignment(clip, model)) for clip in clips]
     print("\nword-start errors on espeak words; sentence onsets on every piece (espeak and piper)")
     print(truth.HEADER)
     for label, method in METHODS.items():
         score = truth.Score()
-        for clip, raw in data:
-            score.add(clip, refine_words(raw, clip.audio, truth.RATE, language=args.language, model=model,
-                                         method=method))
+        for clip in clips:
+            aligned = align_script(clip.audio, clip.text, model=model, language=args.language, refine=method != "none",
+                                   method=method, progress_label=None)
+            score.add(clip, aligned.words)
         print(truth.format_row(label, score.figures()), flush=True)
 
 

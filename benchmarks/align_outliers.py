@@ -4,9 +4,10 @@
 
 Each clip is a few random sentences from one of several espeak-ng voices (word
 truth) or piper (sentence-onset truth), at a random speed, joined with random
-pauses (``benchmarks/truth.py``; cached). For each word over the limit it prints
-the raw attention time, the lag-corrected one, the energy-snapped one and the
-final one, which says which stage went wrong.
+pauses (``benchmarks/truth.py``; cached). The final times come from the public
+path (``align_script``, default settings); for each word over the limit it also
+prints the raw attention time, the lag-corrected one and the energy-snapped one,
+which says which stage went wrong.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import truth
 
 from captionkit.speech import refine
+from captionkit.speech.align import align_script
 
 VOICES = {
     "en": ["en-us", "en", "en-us+m3", "en-gb-x-rp+f2", "en-gb-scotland", "en-029+f4", "en-us-nyc+m7", "en-gb-x-gbclan",
@@ -57,7 +59,7 @@ def main() -> None:
     for spec in random_specs(args.clips, args.seconds, args.language, args.seed):
         clip = truth.load_clip(spec)
         raw = truth.raw_alignment(clip, model)
-        final = refine.refine_words(raw, clip.audio, truth.RATE, language=args.language, model=model)
+        final = align_script(clip.audio, clip.text, model=model, language=args.language, progress_label=None).words
         lagged = refine.remove_lag(raw, model)
         snapped = refine.snap_to_energy([replace(w) for w in lagged], refine.speech_mask(clip.audio, truth.RATE))
         score.add(clip, final)

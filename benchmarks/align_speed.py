@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--model", default="tiny.en")
     args = parser.parse_args()
     clip = make_clip("speed", args.minutes * 60, seed=7)
-    print(f"{clip.duration:.0f} s of speech, {len(clip.truth)} words, model {args.model}")
+    print(f"{clip.duration:.0f} s of speech, {len(clip.text.split())} words, model {args.model}")
     load_model(args.model)
     align_cpu, align_wall = cpu_seconds(lambda: align_script(clip.audio, clip.text, model=args.model, progress_label=None))
     raw_cpu, raw_wall = cpu_seconds(

@@ -133,6 +133,7 @@ class ClipSpec:
     pitch: int = 50  # espeak pitch 0-100
     held_out: bool = False
     deterministic: bool = False  # piper without its random variation (the same audio on every machine)
+    script: tuple[str, ...] = ()  # these pieces once, in order, instead of random sentences for ``seconds``
 
 
 @dataclass(slots=True)
@@ -355,7 +356,8 @@ def _piper_piece(text: str, spec: ClipSpec):
 
 
 def build_clip(spec: ClipSpec) -> Clip:
-    """Speak random sentences for about ``spec.seconds``, one piece at a time, and join them with known gaps."""
+    """Speak random sentences for about ``spec.seconds`` (or ``spec.script``), one piece at a time, and join them
+    with known gaps."""
     rng = random.Random(spec.seed)
     sentences = _sentences_for(spec)
     lead = 0.3 + 0.4 * rng.random()
@@ -366,12 +368,15 @@ def build_clip(spec: ClipSpec) -> Clip:
     onsets: list[tuple[int, float, float]] = []
     checks: list[float] = []
     excluded = 0
-    while position < spec.seconds - 1.0:
-        sentence = rng.choice(sentences)
+    script = list(spec.script)
+    while script if spec.script else position < spec.seconds - 1.0:
+        sentence = script.pop(0) if spec.script else rng.choice(sentences)
         tokens_here = sentence.split()
         gap = 0.25 + 0.6 * rng.random()
         if spec.source == "espeak":
             made = _espeak_piece(sentence, spec)
+            if made is None and spec.script:
+                raise RuntimeError(f"espeak-ng's word events do not match the words of {sentence!r}")
             if made is None:
                 continue
             audio, times, piece_checks = made
@@ -383,6 +388,8 @@ def build_clip(spec: ClipSpec) -> Clip:
                       for token, start, end in zip(tokens_here, times, ends)]
         else:
             audio = _piper_piece(sentence, spec)
+            if audio is None and spec.script:
+                raise RuntimeError(f"piper said nothing audible for {sentence!r}")
             if audio is None:
                 continue
             words += [None] * len(tokens_here)

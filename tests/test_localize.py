@@ -348,6 +348,19 @@ def test_the_command_asks_for_translations_then_makes_every_language(source_file
     assert (out / "talk 'x', ü.ja.ass").is_file() and (out / "talk 'x', ü.en.srt").is_file()
 
 
+def test_chinese_captions_name_the_chinese_face_and_japanese_keep_theirs(source_file, tmp_path):
+    filled = tmp_path / "filled"
+    filled.mkdir()
+    for code, targets in {"zh": ["欢迎。", "直角。", "谢谢！"], "ja": ["ようこそ。", "直角。", "ありがとう！"]}.items():
+        (filled / f"{source_file.stem}.{code}.csv").write_text(
+            "id,target\n" + "".join(f"s000{n},{text}\n" for n, text in enumerate(targets, start=1)), encoding="utf-8")
+    localize(source_file, ["zh", "ja"], tmp_path / "out", LocalizeOptions(translations=filled))
+    chinese = (tmp_path / "out" / f"{source_file.stem}.zh.ass").read_text(encoding="utf-8")
+    japanese = (tmp_path / "out" / f"{source_file.stem}.ja.ass").read_text(encoding="utf-8")
+    assert "Style: Caption,Noto Sans CJK SC," in chinese and "Language: zh" in chinese
+    assert "Style: Caption,Noto Sans," in japanese and "Noto Sans CJK JP" in japanese   # its CJK runs fall back
+
+
 def test_bad_input_gets_one_line_naming_the_place(source_file, tmp_path):
     assert_one_line_error(run_cli("localize", source_file, "--to", "es,xx", "-o", tmp_path), "'xx'")
     out = tmp_path / "out"
@@ -412,6 +425,32 @@ def test_the_infsh_translator_runs_the_llm_app_on_the_service_and_retries_a_wron
     assert infsh_sdk.submissions["openrouter/claude-haiku-45"] == 2
     spanish = load(tmp_path / "out" / f"{source_file.stem}.es.srt")
     assert " ".join(" ".join(cue.lines) for cue in spanish.cues).startswith("[es] Welcome to captionkit. [es] Today")
+
+
+def test_a_run_started_again_never_pays_twice_for_a_reply(source_file, tmp_path, infsh_sdk):
+    """The LLM's tasks are journaled in the output folder: after a run that stopped part-way (Japanese
+    failed), the next asks only for what it lacks, and a finished run started again asks for nothing."""
+    app, calls = "openrouter/claude-haiku-45", []
+
+    def llm(inputs, out_dir):  # Japanese fails the first time it is asked
+        language = "ja" if "(ja)" in inputs["system_prompt"] else "es"
+        calls.append(language)
+        if calls == ["es", "ja"]:
+            raise RuntimeError("the model is overloaded")
+        return {"response": "\n".join(f"{n}. [{language}] {text}"
+                                       for n, text in enumerate(_numbered(inputs["text"]), start=1))}
+
+    infsh_sdk.register_app(app, llm, required=("text", "system_prompt"))
+    out = tmp_path / "out"
+    command = ("localize", source_file, "--to", "es,ja", "-o", out, "--translator", "infsh")
+    assert_one_line_error(run_cli(*command), "overloaded")
+    assert calls == ["es", "ja"] and infsh_sdk.submissions[app] == 2
+    second = run_cli(*command)
+    assert second.returncode == 0, second.stderr
+    assert calls == ["es", "ja", "ja"] and infsh_sdk.submissions[app] == 3, "Spanish was not asked again"
+    assert "[ja]Welcome" in (out / f"{source_file.stem}.ja.srt").read_text(encoding="utf-8")
+    assert run_cli(*command).returncode == 0
+    assert infsh_sdk.submissions[app] == 3, "a finished run started again pays for nothing"
 
 
 def test_an_input_is_never_overwritten_by_an_output(tmp_path):

@@ -1,18 +1,20 @@
 """Where tasks run: a local pool of worker processes, or a Dask distributed cluster.
 
 Both run :func:`captionkit.batch.tasks.run_task` on each task and hand every finished record back to the
-caller in the calling process, which alone writes the state file and the report. Tasks are handed out a
+caller in the calling process, which alone writes the state file and the report (``on_done``, called
+once every task has finished, lets it do so while the workers are still shutting down). Tasks are handed out a
 few at a time (never more than there are workers, and never more of one job than its ``workers`` cap), so
 a batch stopped at any moment has started only what was running.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue as queue_module
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,15 +27,29 @@ from .tasks import THREADS_VARIABLE, ProgressSink, run_task, use_threads
 #: Memory one worker may need (speech model, decoded audio, ffmpeg), for the default worker count.
 WORKER_MEMORY = 1_500_000_000
 PROGRESS_TOPIC = "captionkit-batch-progress"
-#: Dask settings for a cluster the batch starts itself: tasks are long and CPU-bound, so the worker's
-#: statistical profiler (a stack sample every 10 ms) and GIL monitor only take CPU from them.
+#: Dask settings for the batch's client and a cluster it starts itself. Tasks are few, long and
+#: CPU-bound, and never more are submitted than there are slots, so Dask's housekeeping only takes CPU
+#: from them: the worker's statistical profiler (a stack sample every 10 ms), the GIL monitor, the
+#: event-loop tick check every 20 ms and the system monitor every 0.5 s in every process, and work
+#: stealing every 100 ms (together about 0.08 CPU seconds per second on an idle 2-worker LocalCluster,
+#: 4 % of a 2-CPU machine; about 0.02 without). (The nanny's ``MALLOC_TRIM_THRESHOLD_=65536``, which
+#: made alignment take 35 % more CPU than in a local worker, is overridden in every task by
+#: :func:`captionkit.batch.tasks.keep_freed_memory`, on any cluster.) Workers of a cluster the batch
+#: starts are forked from a server that has imported ``distributed`` once, instead of each importing it
+#: in a fresh interpreter (about 1 CPU second less per batch on 2 workers).
 DASK_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.scheduler.work-stealing": False,
+    "distributed.worker.multiprocessing-method": "forkserver",
 }
+#: How often the client looks for progress messages while it waits for a task to finish.
 POLL_SECONDS = 0.1
 
 OnFinished = Callable[[Task, TaskRecord], None]
+OnDone = Callable[[], None]
 
 
 def machine_cpus() -> int:
@@ -77,11 +93,11 @@ class _Slots:
 
 def run_local(
     tasks: list[Task], output: Path, *, workers: int, job_workers: dict[int, int],
-    on_finished: OnFinished, on_progress: ProgressSink | None = None,
+    on_finished: OnFinished, on_progress: ProgressSink | None = None, on_done: OnDone | None = None,
 ) -> None:
     """Run ``tasks`` in ``workers`` local processes, each with its share of the machine's threads."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited threads or locks
@@ -99,11 +115,15 @@ def run_local(
                         waiting.remove(task)
                         running[pool.submit(_run_local_task, task, output, threads)] = task
                         task = slots.next_ready(waiting, running.values())
+                    finished, _ = wait(running, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
                     _drain(messages, on_progress)
-                    for future in [future for future in running if future.done()]:
+                    for future in finished:
                         record = future.result()  # a dead worker raises here, with its task still running
                         on_finished(running.pop(future), record)
-                    time.sleep(POLL_SECONDS)
+                if not waiting and on_done is not None:  # the workers stop while the caller goes on
+                    pool.shutdown(wait=False)
+                    _drain(messages, on_progress)
+                    on_done()
             except BrokenProcessPool as error:  # a worker died (killed, out of memory): those tasks failed
                 for task in running.values():
                     message = f"its worker process died ({error}); run the batch again with --retry-failed"
@@ -145,65 +165,96 @@ def _drain(messages: Any, on_progress: ProgressSink | None) -> None:
 
 def run_dask(
     tasks: list[Task], output: Path, *, workers: int, job_workers: dict[int, int], scheduler: str | None,
-    on_finished: OnFinished, on_progress: ProgressSink | None = None,
+    on_finished: OnFinished, on_progress: ProgressSink | None = None, on_done: OnDone | None = None,
 ) -> None:
     """Run ``tasks`` on the Dask cluster at ``scheduler`` (``tcp://host:port``), or on a local cluster of
     ``workers`` processes on 127.0.0.1 when no scheduler is given."""
-    import contextlib
-
     try:
         import dask
-        from distributed import Client, LocalCluster
+        from distributed import Client, LocalCluster, wait
     except ImportError as error:
         raise CaptionkitError("--executor dask needs the 'distributed' package: pip install distributed") from error
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(dask.config.set(DASK_CONFIG))
-        if scheduler:
-            try:
-                client = stack.enter_context(Client(scheduler, timeout="20s"))
-            except (OSError, TimeoutError) as error:
-                raise CaptionkitError(f"no Dask scheduler answers at {scheduler} ({error}); start one with "
-                                      "`dask scheduler` or check the address") from error
-            slots_total = sum(client.nthreads().values()) or workers
-        else:
-            cluster = stack.enter_context(LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address="127.0.0.1:0", silence_logs=40,  # a free port: never a clash
-            ))
-            client = stack.enter_context(Client(cluster))
-            slots_total = workers
-        threads = None if scheduler else threads_per_worker(workers)
-        if on_progress is not None:
-            client.subscribe_topic(PROGRESS_TOPIC, lambda event: on_progress(*event[1]))
-        waiting, slots = list(tasks), _Slots(slots_total, job_workers)
-        running: dict[Any, Task] = {}
-        while waiting or running:
-            task = slots.next_ready(waiting, running.values())
-            while task is not None:
-                waiting.remove(task)
-                future = client.submit(_run_dask_task, task, output, threads, key=f"captionkit-{task.key}-{time.time_ns()}",
-                                       pure=False, retries=0)
-                running[future] = task
-                task = slots.next_ready(waiting, running.values())
-            for future in [future for future in running if future.done()]:
-                task = running.pop(future)
+    with dask.config.set(DASK_CONFIG):
+        connection = contextlib.ExitStack()  # the client, and the cluster when the batch starts one
+        with _closing_after(connection, on_done):
+            if scheduler:
                 try:
-                    record = future.result()
-                except Exception as error:  # noqa: BLE001 - a lost worker or an unpicklable result
-                    record = _lost(task, f"the Dask worker failed ({type(error).__name__}: {error}); run the batch again "
-                                         "with --retry-failed")
-                on_finished(task, record)
-            time.sleep(POLL_SECONDS)
+                    client = Client(scheduler, timeout="20s")
+                except (OSError, TimeoutError) as error:
+                    raise CaptionkitError(f"no Dask scheduler answers at {scheduler} ({error}); start one with "
+                                          "`dask scheduler` or check the address") from error
+                connection.callback(client.close)
+                slots_total = sum(client.nthreads().values()) or workers
+            else:
+                cluster = LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                    dashboard_address="127.0.0.1:0", silence_logs=40,  # a free port: never a clash
+                )
+                connection.callback(cluster.close)
+                client = Client(cluster)
+                connection.callback(client.close)
+                slots_total = workers
+            threads = _slots_by_host(client) if scheduler else threads_per_worker(workers)
+            if on_progress is not None:
+                client.subscribe_topic(PROGRESS_TOPIC, lambda event: on_progress(*event[1]))
+            waiting, slots = list(tasks), _Slots(slots_total, job_workers)
+            running: dict[Any, Task] = {}
+            while waiting or running:
+                task = slots.next_ready(waiting, running.values())
+                while task is not None:
+                    waiting.remove(task)
+                    future = client.submit(_run_dask_task, task, output, threads, pure=False, retries=0,
+                                           key=f"captionkit-{task.key}-{time.time_ns()}")
+                    running[future] = task
+                    task = slots.next_ready(waiting, running.values())
+                with contextlib.suppress(TimeoutError):  # progress arrives on its own (subscribe_topic)
+                    wait(list(running), timeout=POLL_SECONDS * 10, return_when="FIRST_COMPLETED")
+                for future in [future for future in running if future.done()]:
+                    task = running.pop(future)
+                    try:
+                        record = future.result()
+                    except Exception as error:  # noqa: BLE001 - a lost worker or an unpicklable result
+                        record = _lost(task, f"the Dask worker failed ({type(error).__name__}: {error}); run the "
+                                             "batch again with --retry-failed")
+                    on_finished(task, record)
 
 
-def _run_dask_task(task: Task, output: Path, threads: int | None) -> TaskRecord:
-    """``run_task`` on a Dask worker with ``threads`` threads; on a remote cluster (None), the worker's
-    ``CAPTIONKIT_THREADS`` if set, else its machine's CPUs divided among its task slots."""
+@contextlib.contextmanager
+def _closing_after(connection: contextlib.ExitStack, on_done: OnDone | None) -> Iterator[None]:
+    """Close ``connection`` after the block; when the block succeeds, in a background thread while
+    ``on_done`` runs (a cluster takes a while to stop its workers)."""
+    import threading
+
+    with connection:
+        yield
+        closing = threading.Thread(target=connection.close, name="captionkit-closing-dask")
+        closing.start()
+        try:
+            if on_done is not None:
+                on_done()
+        finally:
+            closing.join()
+
+
+def _slots_by_host(client: Any) -> dict[str, int]:
+    """How many tasks each machine of the cluster runs at once: its workers' threads, added up."""
+    slots: dict[str, int] = {}
+    for info in client.scheduler_info(n_workers=-1)["workers"].values():
+        slots[info["host"]] = slots.get(info["host"], 0) + int(info["nthreads"])
+    return slots
+
+
+def _run_dask_task(task: Task, output: Path, threads: int | dict[str, int]) -> TaskRecord:
+    """``run_task`` on a Dask worker with ``threads`` threads; on a remote cluster (tasks at once per
+    machine), the worker's ``CAPTIONKIT_THREADS`` if set, else its machine's CPUs divided among the tasks
+    the machine runs at once (all its worker processes' threads)."""
     from distributed import get_worker
+    from distributed.comm import get_address_host
 
     worker = get_worker()
-    if threads is None:
-        threads = int(os.environ.get(THREADS_VARIABLE) or threads_per_worker(worker.state.nthreads))
+    if isinstance(threads, dict):
+        slots = threads.get(get_address_host(worker.address), worker.state.nthreads)
+        threads = int(os.environ.get(THREADS_VARIABLE) or threads_per_worker(slots))
 
     def progress(key: str, stage: str, fraction: float) -> None:
         worker.log_event(PROGRESS_TOPIC, (key, stage, fraction))

@@ -10,10 +10,12 @@
 2. **Sentences** (:mod:`captionkit.localize.sentences`) with stable ids.
 3. **Translation** by the chosen translator, with the glossary. The ``file`` translator writes exchange
    files on the first run; the job then stops with :class:`TranslationsNeeded` (exit status 3) naming
-   every file to fill, before anything else is written.
+   every file to fill, before anything else is written. The ``infsh`` translator journals its tasks in
+   ``.captionkit/translate-tasks.jsonl``, so a run started again reuses every reply already paid for.
 4. **Per language**: the glossary check, re-segmentation for the language
-   (:mod:`captionkit.localize.resegment`), ``<stem>.<lang>.srt/.vtt/.ass``, a lint of the result, and with
-   ``burn`` ``<stem>.<lang>.captioned.mp4``.
+   (:mod:`captionkit.localize.resegment`), ``<stem>.<lang>.srt/.vtt/.ass`` (Chinese and Korean in the
+   bundled CJK face with their own glyph forms: :func:`captionkit.style.presets.for_language`), a lint of
+   the result, and with ``burn`` ``<stem>.<lang>.captioned.mp4``.
 5. **Soft tracks**: ``<stem>.subtitled.mp4`` (mov_text) and ``.mkv`` with every language, each tagged
    with its ISO 639-2 code and named, the source language first and default (caption tracks the video
    already had are left out, so none is doubled).
@@ -29,16 +31,19 @@ from typing import Callable, Sequence
 
 from .. import formats
 from ..errors import CaptionkitError
+from ..files import guard_outputs
 from ..localize.translators.file import TranslationsNeeded
 from ..model import Track
+from ..style.presets import Style
 
 __all__ = ["LocalizeOptions", "LocalizeResult", "TranslationsNeeded", "localize", "check_languages"]
 
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi")
 CAPTION_SUFFIXES = formats.EXTENSIONS
-CAPTION_FORMATS = ("srt", "vtt", "ass")
 #: The LLM app the ``infsh`` translator runs unless told otherwise.
 DEFAULT_LLM_APP = "openrouter/claude-haiku-45"
+#: The ``infsh`` translator's task journal, in the output folder: a run started again never pays twice.
+TRANSLATION_JOURNAL = Path(".captionkit") / "translate-tasks.jsonl"
 
 Progress = Callable[[str, float], None]
 
@@ -175,13 +180,16 @@ def localize(
             needed.update(waiting.files)
     if needed:
         raise TranslationsNeeded(needed)
-    _refuse_to_overwrite(_planned_outputs(outdir, resolved, [source_language, *codes], options),
-                         [source_path, options.captions, options.script, options.glossary, resolved.video,
-                          *_translation_files(options.translations)])
+    guard_outputs([source_path, options.captions, options.script, options.glossary, resolved.video,
+                   *_translation_files(options.translations)],
+                  _planned_outputs(outdir, resolved, [source_language, *codes], options))
     result = LocalizeResult(source_path, source_language, len(sentences), {}, {}, list(resolved.notes), resolved.stem)
     fps, size, duration = _video_facts(resolved.video)
-    style = options.style or "clean"
-    source_files = _write_captions(resolved.track, outdir / f"{resolved.stem}.{source_language}", size, style, fps)
+    from ..style.presets import for_language, load_style
+
+    style = load_style(options.style or "clean")
+    source_files = _write_captions(resolved.track, outdir / f"{resolved.stem}.{source_language}", size,
+                                   for_language(style, source_language), fps)
     result.outputs.update({f"{source_language}.{kind}": path for kind, path in source_files.items()})
     from ..localize.resegment import target_track
 
@@ -189,13 +197,13 @@ def localize(
         report("languages", index / len(codes))
         breaks = glossary_breaks(glossary, sentences, translations[code], code)
         track = target_track(sentences, translations[code], code, profile=profile, fps=fps, duration=duration)
-        files = _write_captions(track, outdir / f"{resolved.stem}.{code}", size, style, fps)
+        files = _write_captions(track, outdir / f"{resolved.stem}.{code}", size, for_language(style, code), fps)
         if options.burn:
             from ..render.burn import burn
 
             assert resolved.video is not None
             files["video"] = burn(resolved.video, track, outdir / f"{resolved.stem}.{code}.captioned.mp4",
-                                  style=style, progress=False)
+                                  style=for_language(style, code), progress=False)
         lint = _lint(track, profile, fps)
         result.languages[code] = LanguageResult(code, files, len(track.cues), *lint, [b.message() for b in breaks])
         result.outputs.update({f"{code}.{kind}": path for kind, path in files.items()})
@@ -210,7 +218,7 @@ def localize(
 
 
 def _planned_outputs(outdir: Path, source: Source, languages: list[str], options: LocalizeOptions) -> list[Path]:
-    names = [f"{source.stem}.{code}.{kind}" for code in languages for kind in CAPTION_FORMATS]
+    names = [f"{source.stem}.{code}.{kind}" for code in languages for kind in formats.CAPTION_OUTPUTS]
     if options.burn:
         names += [f"{source.stem}.{code}.captioned.mp4" for code in languages[1:]]
     if source.video is not None:
@@ -222,18 +230,10 @@ def _translation_files(folder: Path | None) -> list[Path]:
     return sorted(folder.iterdir()) if folder is not None and folder.is_dir() else []
 
 
-def _refuse_to_overwrite(outputs: list[Path], inputs: list[Path | None]) -> None:
-    """An error naming the first output that is (through any path spelling) one of the inputs."""
-    given = [path for path in inputs if path is not None and path.exists()]
-    for output in outputs:
-        if output.exists() and any(os.path.samefile(output, path) for path in given):
-            raise CaptionkitError(f"{output}: localize would overwrite this input with its output; choose another -o")
-
-
 def _translator(options: LocalizeOptions, outdir: Path, make_translator):
     return make_translator(
         options.translator, exchange_dir=outdir / "translations", translations=options.translations,
-        app=options.llm_app,
+        app=options.llm_app, journal=outdir / TRANSLATION_JOURNAL,
     )
 
 
@@ -353,11 +353,11 @@ def _video_facts(video: Path | None) -> tuple[float | None, tuple[int, int] | No
     return (float(info.fps) if info.fps else None), size, info.duration
 
 
-def _write_captions(track: Track, base: Path, size, style: str, fps: float | None) -> dict[str, Path]:
+def _write_captions(track: Track, base: Path, size, style: Style, fps: float | None) -> dict[str, Path]:
     from .. import formats
 
     files = {}
-    for kind in CAPTION_FORMATS:
+    for kind in formats.CAPTION_OUTPUTS:
         path = base.with_name(f"{base.name}.{kind}")
         options = {"size": size, "style": style, "fps": fps} if kind == "ass" else {}
         formats.save(track, path, **options)

@@ -666,7 +666,23 @@ def _refine_heard(
     refined = refine_by_units(units, audio, language=language, model=model, method=method)
     for index, (start, end) in zip(heard, refined):
         words[index].start, words[index].end = start, end
+    _between_heard(words, unheard)
     return keep_in_order(words)
+
+
+def _between_heard(words: list[Word], unheard: set[int]) -> None:
+    """Keep each unheard word within the gap between the refined heard words around it (where the attention
+    squeezed it does not push the next heard word off its speech)."""
+    previous_end = 0.0
+    for index, word in enumerate(words):
+        if index not in unheard:
+            previous_end = word.end
+            continue
+        following = next((words[i].start for i in range(index + 1, len(words)) if i not in unheard), None)
+        low, high = previous_end, max(previous_end, following if following is not None else word.end)
+        word.start = min(max(word.start, low), high)
+        word.end = min(max(word.end, word.start), high)
+        previous_end = word.end
 
 
 def _shorten_unheard(words: list[Word], report: AlignmentReport, duration: float, options: AlignOptions) -> list[Word]:
