@@ -16,9 +16,12 @@ sentence onsets, both checked against the waveform's energy;
 3. ``sphinx_realign`` (English, Spanish, German; when ``pocketsphinx`` is
    installed): an HMM forced aligner with an acoustic model re-times each
    stretch of words between unambiguous pauses (Spanish and German words are
-   spelled in its phones by rule); a stretch it cannot align, or whose result
-   strays from the attention further than the attention ever errs, keeps the
-   times of step 2.
+   spelled in its phones by rule). It hears each stretch with a faint fixed
+   noise floor and the stretch's own cepstral mean, so a stretch comes out the
+   same whatever was aligned before. A stretch it cannot align is tried with
+   the next one, then in halves cut at its longest inner silence; what still
+   fails, or strays from the attention further than the attention ever errs,
+   keeps the times of step 2.
 4. ``snap_to_energy`` again, now from the acoustic times (and only near
    them): where pocketsphinx let a silence or a word swallow the start of the
    word after a pause, the pause puts it back (on the English tuning corpus
