@@ -246,3 +246,27 @@ def test_render_jobs_over_scripts(tmp_path):
     row = task["rows"][0]
     assert row["burned"] and row["poster"] and row["lint"]["passed"]
     assert (folder / "out" / row["captions"]).read_text(encoding="utf-8").splitlines()[2] == "Hello there."
+
+
+def test_a_localize_task_reports_the_files_the_job_named(tmp_path):
+    """A caption file named with its language (``talk.en.json``) gives ``talk.<lang>.*`` outputs: the
+    task's report rows take the job's own names, not ones rebuilt from the input's stem."""
+    from captionkit.batch.run import BatchOptions, run_batch
+    from captionkit.cues.segment import build_track
+    from captionkit.formats import save
+    from localize_helpers import timed_words
+
+    folder = tmp_path / "from captions"
+    (folder / "captions").mkdir(parents=True)
+    (folder / "translations").mkdir()
+    save(build_track(timed_words(LINES[2][0])), folder / "captions" / "talk.en.json")
+    (folder / "translations" / "talk.es.csv").write_text(f"id,source,target\ns0001,{LINES[2][0]},{LINES[2][1]}\n",
+                                                       encoding="utf-8")
+    manifest = folder / "batch.toml"
+    manifest.write_text('[[jobs]]\nkind = "localize"\ninputs = ["captions/*.json"]\nto = ["es"]\n'
+                        'translator = "file"\ntranslations = "translations"\n', encoding="utf-8")
+    result = run_batch(manifest, BatchOptions(workers=1))
+    assert result.exit_code == 0, result.to_dict()["tasks"]
+    (row,) = result.state.tasks["talk.en"].rows
+    assert row["captions"] == "talk.en/talk.es.srt" and row["cues"] == 1 and row["lint"]["passed"]
+    assert LINES[2][1] in (folder / "out" / row["captions"]).read_text(encoding="utf-8")

@@ -155,3 +155,14 @@ def test_missing_manifest_through_the_real_command(tmp_path):
 def test_manifest_error_is_a_captionkit_error(project):
     with pytest.raises(ManifestError, match="job 1: unknown key 'input_files'"):
         load_manifest(write(project, '[[jobs]]\nkind = "caption"\ninput_files = ["a.mp4"]\n'))
+
+
+def test_an_output_folder_that_cannot_be_made_is_one_line_before_anything_runs(project, capsys):
+    (project / "notes.txt").write_text("a file, not a folder\n", encoding="utf-8")
+    manifest = write(project, 'output = "notes.txt/out"\n[[jobs]]\nkind = "caption"\ninputs = ["videos/*.mp4"]\n')
+    code = main(["batch", str(manifest)])
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code != 0 and len(lines) == 1, lines
+    assert lines[0].startswith("captionkit: error: cannot write ") and "notes.txt is a file, not a folder" in lines[0]
+    assert lines[0].endswith("as 'output' in batch.toml")
+    assert (project / "notes.txt").read_text(encoding="utf-8") == "a file, not a folder\n"

@@ -414,6 +414,32 @@ def test_the_infsh_translator_runs_the_llm_app_on_the_service_and_retries_a_wron
     assert " ".join(" ".join(cue.lines) for cue in spanish.cues).startswith("[es] Welcome to captionkit. [es] Today")
 
 
+def test_a_run_started_again_never_pays_twice_for_a_reply(source_file, tmp_path, infsh_sdk):
+    """The LLM's tasks are journaled in the output folder: after a run that stopped part-way (Japanese
+    failed), the next asks only for what it lacks, and a finished run started again asks for nothing."""
+    app, calls = "openrouter/claude-haiku-45", []
+
+    def llm(inputs, out_dir):  # Japanese fails the first time it is asked
+        language = "ja" if "(ja)" in inputs["system_prompt"] else "es"
+        calls.append(language)
+        if calls == ["es", "ja"]:
+            raise RuntimeError("the model is overloaded")
+        return {"response": "\n".join(f"{n}. [{language}] {text}"
+                                       for n, text in enumerate(_numbered(inputs["text"]), start=1))}
+
+    infsh_sdk.register_app(app, llm, required=("text", "system_prompt"))
+    out = tmp_path / "out"
+    command = ("localize", source_file, "--to", "es,ja", "-o", out, "--translator", "infsh")
+    assert_one_line_error(run_cli(*command), "overloaded")
+    assert calls == ["es", "ja"] and infsh_sdk.submissions[app] == 2
+    second = run_cli(*command)
+    assert second.returncode == 0, second.stderr
+    assert calls == ["es", "ja", "ja"] and infsh_sdk.submissions[app] == 3, "Spanish was not asked again"
+    assert "[ja]Welcome" in (out / f"{source_file.stem}.ja.srt").read_text(encoding="utf-8")
+    assert run_cli(*command).returncode == 0
+    assert infsh_sdk.submissions[app] == 3, "a finished run started again pays for nothing"
+
+
 def test_an_input_is_never_overwritten_by_an_output(tmp_path):
     source = save(build_track(timed_words(SOURCE_TEXT)), tmp_path / "talk.en.srt")
     before = source.read_bytes()

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .manifest import REPORT_FILE, STATE_FILE, Manifest, Task, load_manifest
+from ..errors import OutputError
+from .manifest import PATH_SETTINGS, REPORT_FILE, STATE_FILE, Manifest, Task, load_manifest
 from .state import FAILED, NEEDS_INPUT, BatchState, TaskRecord
 
 
@@ -78,6 +79,7 @@ def run_batch(
         from .manifest import ManifestError
 
         raise ManifestError(f"a scheduler ({scheduler}) is only used with --executor dask; add it or drop the scheduler")
+    _guard(manifest)
     state = BatchState.load(manifest.output / STATE_FILE)
     to_run = [task for task in manifest.tasks
               if state.needs_running(task, manifest.output, retry_failed=options.retry_failed)]
@@ -115,6 +117,23 @@ def run_batch(
         if result.report is None:  # stopped part-way: the report shows what finished
             result.report = write_report(manifest, state, manifest.output / REPORT_FILE)
     return result
+
+
+def _guard(manifest: Manifest) -> None:
+    """Refuse the batch before it starts if the state file or the report would replace an input (the
+    manifest, an input, a file a job reads) or the output folder cannot be written; each task's job checks
+    its own outputs the same way."""
+    from ..files import guard_outputs
+
+    inputs = [manifest.path]
+    for task in manifest.tasks:
+        inputs.append(task.input)
+        inputs += [getattr(task.settings, key) for key in PATH_SETTINGS]
+    try:
+        guard_outputs(inputs, [("the state file", manifest.output / STATE_FILE),
+                               ("the report", manifest.output / REPORT_FILE)])
+    except OutputError as error:  # the output folder is the manifest's, not an -o option
+        raise OutputError(str(error).replace("with -o", f"as 'output' in {manifest.path.name}")) from None
 
 
 def _task_summary(task: Task, record: TaskRecord | None) -> dict:

@@ -133,14 +133,11 @@ def _run_localize(task: Task, output: Path, stage) -> tuple[list[dict], list[str
     result = localize(task.input, list(settings.to), task.out_dir, options,
                       progress=lambda name, fraction: stage(name, fraction))
     stage("checking", 0.9)
-    stem = task.input.stem if task.input.is_file() else task.input.name
     profile = settings.profile or _style_profile(settings.style or "clean")
     rows = []
-    for language in settings.to:
-        burned = task.out_dir / f"{stem}.{language}.captioned.mp4"
-        rows.append(_language_row(task, output, language, task.out_dir / f"{stem}.{language}.srt", profile,
-                                  burned if burned.exists() else None))
-    return rows, list(getattr(result, "warnings", []))
+    for language, made in result.languages.items():
+        rows.append(_language_row(task, output, language, made.outputs["srt"], profile, made.outputs.get("video")))
+    return rows, list(result.warnings)
 
 
 def _run_render(task: Task, output: Path, stage) -> tuple[list[dict], list[str]]:

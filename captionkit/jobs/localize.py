@@ -10,7 +10,8 @@
 2. **Sentences** (:mod:`captionkit.localize.sentences`) with stable ids.
 3. **Translation** by the chosen translator, with the glossary. The ``file`` translator writes exchange
    files on the first run; the job then stops with :class:`TranslationsNeeded` (exit status 3) naming
-   every file to fill, before anything else is written.
+   every file to fill, before anything else is written. The ``infsh`` translator journals its tasks in
+   ``.captionkit/translate-tasks.jsonl``, so a run started again reuses every reply already paid for.
 4. **Per language**: the glossary check, re-segmentation for the language
    (:mod:`captionkit.localize.resegment`), ``<stem>.<lang>.srt/.vtt/.ass``, a lint of the result, and with
    ``burn`` ``<stem>.<lang>.captioned.mp4``.
@@ -29,6 +30,7 @@ from typing import Callable, Sequence
 
 from .. import formats
 from ..errors import CaptionkitError
+from ..files import guard_outputs
 from ..localize.translators.file import TranslationsNeeded
 from ..model import Track
 
@@ -36,9 +38,10 @@ __all__ = ["LocalizeOptions", "LocalizeResult", "TranslationsNeeded", "localize"
 
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi")
 CAPTION_SUFFIXES = formats.EXTENSIONS
-CAPTION_FORMATS = ("srt", "vtt", "ass")
 #: The LLM app the ``infsh`` translator runs unless told otherwise.
 DEFAULT_LLM_APP = "openrouter/claude-haiku-45"
+#: The ``infsh`` translator's task journal, in the output folder: a run started again never pays twice.
+TRANSLATION_JOURNAL = Path(".captionkit") / "translate-tasks.jsonl"
 
 Progress = Callable[[str, float], None]
 
@@ -175,9 +178,9 @@ def localize(
             needed.update(waiting.files)
     if needed:
         raise TranslationsNeeded(needed)
-    _refuse_to_overwrite(_planned_outputs(outdir, resolved, [source_language, *codes], options),
-                         [source_path, options.captions, options.script, options.glossary, resolved.video,
-                          *_translation_files(options.translations)])
+    guard_outputs([source_path, options.captions, options.script, options.glossary, resolved.video,
+                   *_translation_files(options.translations)],
+                  _planned_outputs(outdir, resolved, [source_language, *codes], options))
     result = LocalizeResult(source_path, source_language, len(sentences), {}, {}, list(resolved.notes), resolved.stem)
     fps, size, duration = _video_facts(resolved.video)
     style = options.style or "clean"
@@ -210,7 +213,7 @@ def localize(
 
 
 def _planned_outputs(outdir: Path, source: Source, languages: list[str], options: LocalizeOptions) -> list[Path]:
-    names = [f"{source.stem}.{code}.{kind}" for code in languages for kind in CAPTION_FORMATS]
+    names = [f"{source.stem}.{code}.{kind}" for code in languages for kind in formats.CAPTION_OUTPUTS]
     if options.burn:
         names += [f"{source.stem}.{code}.captioned.mp4" for code in languages[1:]]
     if source.video is not None:
@@ -222,18 +225,10 @@ def _translation_files(folder: Path | None) -> list[Path]:
     return sorted(folder.iterdir()) if folder is not None and folder.is_dir() else []
 
 
-def _refuse_to_overwrite(outputs: list[Path], inputs: list[Path | None]) -> None:
-    """An error naming the first output that is (through any path spelling) one of the inputs."""
-    given = [path for path in inputs if path is not None and path.exists()]
-    for output in outputs:
-        if output.exists() and any(os.path.samefile(output, path) for path in given):
-            raise CaptionkitError(f"{output}: localize would overwrite this input with its output; choose another -o")
-
-
 def _translator(options: LocalizeOptions, outdir: Path, make_translator):
     return make_translator(
         options.translator, exchange_dir=outdir / "translations", translations=options.translations,
-        app=options.llm_app,
+        app=options.llm_app, journal=outdir / TRANSLATION_JOURNAL,
     )
 
 
@@ -357,7 +352,7 @@ def _write_captions(track: Track, base: Path, size, style: str, fps: float | Non
     from .. import formats
 
     files = {}
-    for kind in CAPTION_FORMATS:
+    for kind in formats.CAPTION_OUTPUTS:
         path = base.with_name(f"{base.name}.{kind}")
         options = {"size": size, "style": style, "fps": fps} if kind == "ass" else {}
         formats.save(track, path, **options)

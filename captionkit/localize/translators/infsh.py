@@ -7,12 +7,20 @@ once, none empty, no numbers that were not asked. What did not come back right i
 own; a batch whose reply cannot be used at all is split in two and each half retried, down to single
 sentences. A sentence whose translation breaks the glossary is asked once more with the rule spelled
 out. After ``max_attempts`` tries the error names the sentence ids that failed.
+
+With a ``journal`` (the job keeps one in its output folder), every request is an inference.sh task
+recorded in a :class:`~captionkit.infsh.tasks.TaskJournal`, keyed by the app (and so its model) and its
+inputs: the prompt with its batch, context and glossary terms, the system prompt and the temperature.
+A run that stopped (a crash, a kill, a failed language) and is started again reuses every reply it
+already has, and polls a task still running instead of paying for it again.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Sequence
 
 from ...errors import CaptionkitError
@@ -50,10 +58,12 @@ class InfshTranslator:
 
     name = "infsh"
 
-    def __init__(self, options: InfshOptions = InfshOptions(), client: Any = None) -> None:
+    def __init__(self, options: InfshOptions = InfshOptions(), client: Any = None, journal: Path | None = None) -> None:
         self.options = options
         self._client = client
+        self.journal = journal
         self.requests = 0
+        self._asked: Counter[str] = Counter()  # how often each exact request was made in this run
 
     @property
     def client(self):
@@ -107,19 +117,33 @@ class InfshTranslator:
             "temperature": self.options.temperature,
         }
         try:
-            result = self.client.run(self.options.app, inputs, timeout=self.options.timeout)
+            result = self._run(inputs)
         except InfshError as error:
             raise CaptionkitError(f"translation with {self.options.app} failed: {error}") from None
-        return parse_reply(str(result.output.get("response") or ""), len(batch))
+        return parse_reply(str((result.output or {}).get("response") or ""), len(batch))
+
+    def _run(self, inputs: dict[str, Any]):
+        """The completed task for ``inputs``: from the journal when an earlier run paid for it."""
+        if self.journal is None:
+            return self.client.run(self.options.app, inputs, timeout=self.options.timeout)
+        from ...infsh.tasks import TaskJournal, TaskRequest, run_tasks
+
+        identity = TaskRequest("", self.options.app, inputs).input_hash()
+        self._asked[identity] += 1  # the same request asked again in one run is a new task, found again on a rerun
+        request = TaskRequest(f"translate-{self._asked[identity]}", self.options.app, inputs)
+        states = run_tasks(self.client, [request], TaskJournal(self.journal), concurrency=1,
+                           timeout=self.options.timeout, retry_failed=True)
+        return states[request.key]
 
 
-def make(*, app: str | None = None, client: Any = None, options: InfshOptions | None = None, **_: object):
+def make(*, app: str | None = None, client: Any = None, options: InfshOptions | None = None,
+         journal: Path | None = None, **_: object):
     chosen = options or InfshOptions()
     if app:
         from dataclasses import replace
 
         chosen = replace(chosen, app=app)
-    return InfshTranslator(chosen, client)
+    return InfshTranslator(chosen, client, journal)
 
 
 def system_prompt(request: Request, *, strict: bool = False) -> str:
