@@ -348,6 +348,19 @@ def test_the_command_asks_for_translations_then_makes_every_language(source_file
     assert (out / "talk 'x', ü.ja.ass").is_file() and (out / "talk 'x', ü.en.srt").is_file()
 
 
+def test_chinese_captions_name_the_chinese_face_and_japanese_keep_theirs(source_file, tmp_path):
+    filled = tmp_path / "filled"
+    filled.mkdir()
+    for code, targets in {"zh": ["欢迎。", "直角。", "谢谢！"], "ja": ["ようこそ。", "直角。", "ありがとう！"]}.items():
+        (filled / f"{source_file.stem}.{code}.csv").write_text(
+            "id,target\n" + "".join(f"s000{n},{text}\n" for n, text in enumerate(targets, start=1)), encoding="utf-8")
+    localize(source_file, ["zh", "ja"], tmp_path / "out", LocalizeOptions(translations=filled))
+    chinese = (tmp_path / "out" / f"{source_file.stem}.zh.ass").read_text(encoding="utf-8")
+    japanese = (tmp_path / "out" / f"{source_file.stem}.ja.ass").read_text(encoding="utf-8")
+    assert "Style: Caption,Noto Sans CJK SC," in chinese and "Language: zh" in chinese
+    assert "Style: Caption,Noto Sans," in japanese and "Noto Sans CJK JP" in japanese   # its CJK runs fall back
+
+
 def test_bad_input_gets_one_line_naming_the_place(source_file, tmp_path):
     assert_one_line_error(run_cli("localize", source_file, "--to", "es,xx", "-o", tmp_path), "'xx'")
     out = tmp_path / "out"

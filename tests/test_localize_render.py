@@ -14,7 +14,8 @@ from captionkit.localize.resegment import target_track
 from captionkit.localize.sentences import Sentence
 from captionkit.model import Track
 from captionkit.render.burn import burn
-from captionkit.style.fonts import cjk_font, font_runs, fonts_dir, missing_characters
+from captionkit.style.fonts import cjk_collection, cjk_font, family_font, font_runs, fonts_dir, missing_characters
+from captionkit.style.presets import for_language, load_style
 from helpers import run_cli
 from render_helpers import frames
 
@@ -31,11 +32,11 @@ def black_video(tmp_path_factory):
     return make_video(tmp_path_factory.mktemp("scripts") / "black.mp4", 1.0, size=(1280, 720), fps=25, source="black")
 
 
-def burned_frame(video, track: Track, out) -> np.ndarray:
+def burned_frame(video, track: Track, out, style="clean") -> np.ndarray:
     """The middle frame of ``video`` with ``track`` burned in (style clean: white text), as grey levels."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # these scripts must need no warning
-        path = burn(video, track, out, style="clean", progress=False)
+        path = burn(video, track, out, style=style, progress=False)
     return frames(path)[12][1].mean(axis=2).astype(np.uint8)
 
 
@@ -60,8 +61,9 @@ def lines_of(gray: np.ndarray) -> list[np.ndarray]:
     return bands
 
 
-def reference(text: str, font, *, direction: str | None = None, engine=RAQM, language: str | None = None) -> np.ndarray:
-    draw_font = ImageFont.truetype(str(font), 80, layout_engine=engine)
+def reference(text: str, font, *, direction: str | None = None, engine=RAQM, language: str | None = None,
+              index: int = 0) -> np.ndarray:
+    draw_font = ImageFont.truetype(str(font), 80, index=index, layout_engine=engine)
     image = Image.new("L", (2000, 200), 0)
     options = {"direction": direction, "language": language} if engine == RAQM else {}
     ImageDraw.Draw(image).text((20, 40), text, font=draw_font, fill=255, **options)
@@ -111,6 +113,23 @@ def test_japanese_glyphs_and_line_breaks_match_the_caption_lines(black_video, tm
         assert similarity(drawn, reference(line, cjk_font(), language="ja")) > 0.8
         tofu = reference(line, fonts_dir() / "NotoSans-Regular.ttf")  # what a Latin-only font draws: empty boxes
         assert similarity(drawn, tofu) < 0.6
+
+
+def test_simplified_chinese_is_drawn_in_the_chinese_face_with_chinese_glyph_forms(black_video, tmp_path):
+    text = "直角三角形的骨架。"  # 直, 角 and 骨 are drawn differently in Chinese and Japanese type
+    style = for_language(load_style("clean"), "zh")
+    face = family_font("Noto Sans CJK SC")
+    assert face is not None and face.path == cjk_collection() and style.font.family == face.family
+    assert for_language(load_style("clean"), "zh-Hans-CN").font.family == "Noto Sans CJK SC"
+    assert for_language(load_style("clean"), "ja") == load_style("clean")
+    chinese_forms = reference(text, face.path, language="zh-Hans", index=face.index)
+    (burned,) = lines_of(burned_frame(black_video, localized_track(text, "zh"), tmp_path / "out.mp4", style))
+    chinese, japanese = similarity(burned, chinese_forms), similarity(burned, reference(text, cjk_font(), language="ja"))
+    assert chinese > 0.95 and chinese > japanese + 0.02, (chinese, japanese)
+    # The face draws Chinese forms by itself, also where a renderer does not apply the text's language
+    # (OpenType locl; libass does, from the ASS Language header), as the Japanese font does not:
+    assert similarity(reference(text, face.path, engine=BASIC, index=face.index), chinese_forms) > 0.99
+    assert similarity(reference(text, cjk_font(), engine=BASIC), chinese_forms) < 0.95
 
 
 def test_glyphs_the_style_font_lacks_fall_back_and_the_rest_are_named(black_video, tmp_path):

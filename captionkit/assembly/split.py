@@ -106,22 +106,22 @@ def _find_words(
 ) -> tuple[list[Word], str | None]:
     """The timed words of audio stream ``stream`` (0-based): the script aligned with it, or a transcription."""
     options: dict[str, Any] = {"model": model} if model else {}  # model is left out: the default model
-    audio = decode_audio(path, stream=stream + 1)
-    if script is not None:
-        from ..script import read_script
+    with decode_audio(path, stream=stream + 1) as audio:
+        if script is not None:
+            from ..script import read_script
 
-        try:
-            from ..speech.align import align_script
-        except ImportError as error:
-            raise CaptionkitError(
-                "aligning a script needs captionkit.speech.align, which this build lacks; split without --script"
-            ) from error
-        alignment = align_script(audio, read_script(script), language=language, **options)
-        return list(alignment.words), alignment.language
-    from ..speech.transcribe import transcribe
+            try:
+                from ..speech.align import align_script
+            except ImportError as error:
+                raise CaptionkitError(
+                    "aligning a script needs captionkit.speech.align, which this build lacks; split without --script"
+                ) from error
+            alignment = align_script(audio, read_script(script), language=language, **options)
+            return list(alignment.words), alignment.language
+        from ..speech.transcribe import transcribe
 
-    transcription = transcribe(audio, language=language, **options)
-    return list(transcription.words), transcription.language
+        transcription = transcribe(audio, language=language, **options)
+        return list(transcription.words), transcription.language
 
 
 def _sample_count(path: Path, stream: int) -> tuple[int, int]:

@@ -56,18 +56,18 @@ def timed_words(
     Returns the words, their language and any warnings (such as script lines
     the audio does not contain).
     """
-    audio = decode_audio(media, stream=audio_stream)
-    if script is not None:
-        from ..script import read_script
-        from ..speech.align import align_script
+    with decode_audio(media, stream=audio_stream) as audio:
+        if script is not None:
+            from ..script import read_script
+            from ..speech.align import align_script
 
-        alignment = align_script(audio, read_script(script), model=model, language=language, sounds=sdh)
-        notes = [] if alignment.report.ok else [alignment.report.summary().replace("\n", ";")]
-        return alignment.words, alignment.language, notes
-    from ..speech.transcribe import transcribe
+            alignment = align_script(audio, read_script(script), model=model, language=language, sounds=sdh)
+            notes = [] if alignment.report.ok else [alignment.report.summary().replace("\n", ";")]
+            return alignment.words, alignment.language, notes
+        from ..speech.transcribe import transcribe
 
-    transcription = transcribe(audio, model=model, language=language)
-    return transcription.words, transcription.language, []
+        transcription = transcribe(audio, model=model, language=language)
+        return transcription.words, transcription.language, []
 
 
 def profile_for_style(style: str) -> str:

@@ -1,8 +1,10 @@
 """The bundled fonts and which of them draws a character: where they are, and how libass sizes them.
 
 Besides the project's Noto Sans, Noto Sans Arabic and Noto Sans Hebrew (``styles/fonts``), Noto Sans CJK JP
-comes from a PyPI package (:data:`CJK_FONT_PACKAGE`) and draws Japanese, Chinese and Korean. The system's
-fonts are never used. :func:`font_runs` picks, character by character, the font that has a glyph (read
+comes from a PyPI package (:data:`CJK_FONT_PACKAGE`) and draws Japanese, Chinese and Korean; the Noto Sans
+CJK collection (:data:`CJK_COLLECTION_PACKAGE`) adds the faces that draw Chinese and Korean in their own
+glyph forms (:func:`language_family`: Simplified Chinese with Noto Sans CJK SC). The system's fonts are
+never used. :func:`font_runs` picks, character by character, the font that has a glyph (read
 from the fonts' cmaps with fontTools), so text the style's font cannot draw falls back to a bundled font
 that can; :func:`missing_characters` names what no font draws (emoji, for one), so callers can warn
 instead of burning empty boxes.
@@ -59,7 +61,7 @@ def script_of(char: str) -> str | None:
 
 @dataclass(frozen=True)
 class FontFile:
-    """One font file captionkit may draw with: its family, where it is, and its libass scale.
+    """One font captionkit may draw with: its family, its file (and face in a collection), its libass scale.
 
     ``scale`` (percent) gives the font the main font's em: libass sizes a font by its line height
     (OS/2 win ascent + descent), which differs between fonts.
@@ -68,6 +70,7 @@ class FontFile:
     family: str
     path: Path
     scale: int
+    index: int = 0  # the face in a font collection (.ttc)
 
 
 #: The PyPI package (a dependency) that carries Noto Sans CJK JP, which draws Japanese, Chinese and Korean.
@@ -76,64 +79,117 @@ CJK_FONT_PACKAGE = "noto_cjk_sans_jp_regular"
 FALLBACK_FAMILIES = ("Noto Sans", "Noto Sans Arabic", "Noto Sans Hebrew", "Noto Sans CJK JP")
 
 
+#: The PyPI package (a dependency) with the Noto Sans CJK collection, whose faces draw Chinese and Korean
+#: in their own glyph forms (Noto Sans CJK JP draws them, but with Japanese forms: 直, 骨, 说 differ).
+CJK_COLLECTION_PACKAGE = "noto_cjk_sans_otc"
+#: The collection's face for each language (or language and script or region) whose glyph forms differ
+#: from Japanese; other languages (and a bare ``zh``'s fallback order) keep :data:`FALLBACK_FAMILIES`.
+LANGUAGE_FAMILIES = {
+    "zh": "Noto Sans CJK SC", "zh-hans": "Noto Sans CJK SC", "zh-cn": "Noto Sans CJK SC",
+    "zh-sg": "Noto Sans CJK SC", "zh-hant": "Noto Sans CJK TC", "zh-tw": "Noto Sans CJK TC",
+    "zh-hk": "Noto Sans CJK HK", "zh-mo": "Noto Sans CJK HK", "ko": "Noto Sans CJK KR",
+}
+
+
 def cjk_font() -> Path | None:
     """Noto Sans CJK JP from its PyPI package, or None when the package is missing."""
+    return _package_font(CJK_FONT_PACKAGE, "NotoSansCJKjp-Regular.otf")
+
+
+def cjk_collection() -> Path | None:
+    """The Noto Sans CJK collection (.ttc) from its PyPI package, or None when the package is missing."""
+    return _package_font(CJK_COLLECTION_PACKAGE, "NotoSansCJK-Regular.ttc")
+
+
+def _package_font(package_name: str, file_name: str) -> Path | None:
     try:
-        package = importlib.resources.files(CJK_FONT_PACKAGE)
+        package = importlib.resources.files(package_name)
     except ModuleNotFoundError:
         return None
-    path = Path(str(package)) / "NotoSansCJKjp-Regular.otf"
+    path = Path(str(package)) / file_name
     return path if path.is_file() else None
 
 
+def language_family(language: str | None) -> str | None:
+    """The bundled family that draws ``language`` in its own glyph forms when Noto Sans CJK JP would not
+    (``zh``, ``zh-Hans``, ``zh-CN``: Noto Sans CJK SC; ``zh-Hant``, ``zh-TW``: TC; ``ko``: KR), or None."""
+    code = (language or "").replace("_", "-").lower()
+    while code:
+        if code in LANGUAGE_FAMILIES:
+            return LANGUAGE_FAMILIES[code]
+        code = code.rpartition("-")[0]  # zh-Hans-CN -> zh-Hans -> zh
+    return None
+
+
 def font_dirs() -> list[Path]:
-    """Every folder of bundled fonts, for libass's font configuration (the project's, and the CJK package's)."""
+    """Every folder of bundled fonts, for libass's font configuration (the project's, and the CJK packages')."""
     folders = [fonts_dir()]
-    cjk = cjk_font()
-    if cjk is not None:
-        folders.append(cjk.parent)
+    for path in (cjk_font(), cjk_collection()):
+        if path is not None and path.parent not in folders:
+            folders.append(path.parent)
     return folders
 
 
 @functools.cache
 def font_files(extra: Path | None = None) -> tuple[FontFile, ...]:
-    """The bundled fonts (and those in ``extra``, a style's own fonts folder), regular weights first."""
+    """The bundled fonts (and those in ``extra``, a style's own fonts folder), regular weights first; of
+    the CJK collection, the faces :data:`LANGUAGE_FAMILIES` names."""
     paths = sorted(fonts_dir().glob("*.[ot]tf"), key=lambda p: ("Bold" in p.name, p.name))
     cjk = cjk_font()
     if cjk is not None:
         paths.append(cjk)
     if extra is not None:
         paths += sorted(p for p in Path(extra).iterdir() if p.suffix.lower() in (".ttf", ".otf"))
-    return tuple(font for path in paths if (font := _font_file(path)) is not None)
+    fonts = [font for path in paths if (font := _font_file(path)) is not None]
+    collection = cjk_collection()
+    if collection is not None:
+        faces = [_font_file(collection, index) for index in range(_face_count(collection))]
+        fonts += [face for face in faces if face is not None and face.family in LANGUAGE_FAMILIES.values()]
+    return tuple(fonts)
 
 
-def _font_file(path: Path) -> FontFile | None:
+def _face_count(path: Path) -> int:
+    from fontTools.ttLib import TTCollection, TTLibError
+
+    try:
+        with TTCollection(str(path), lazy=True) as collection:
+            return len(collection.fonts)
+    except (OSError, TTLibError):
+        return 0
+
+
+def _font_file(path: Path, index: int = 0) -> FontFile | None:
     from fontTools.ttLib import TTFont, TTLibError
 
     try:
-        with TTFont(str(path), lazy=True) as font:
+        with TTFont(str(path), lazy=True, fontNumber=index) as font:
             names = font["name"]
             family = str(names.getDebugName(16) or names.getDebugName(1))
             os2 = font["OS/2"]
             line_height = (os2.usWinAscent + os2.usWinDescent) / font["head"].unitsPerEm
     except (OSError, TTLibError, KeyError):
         return None
-    return FontFile(family, path, round(100 * line_height / LINE_HEIGHT_EM))
+    return FontFile(family, path, round(100 * line_height / LINE_HEIGHT_EM), index)
 
 
 @functools.cache
-def coverage(path: Path) -> frozenset[int]:
-    """The code points ``path``'s font has a glyph for."""
+def coverage(path: Path, index: int = 0) -> frozenset[int]:
+    """The code points the font in ``path`` (face ``index`` of a collection) has a glyph for."""
     from fontTools.ttLib import TTFont
 
-    with TTFont(str(path), lazy=True) as font:
+    with TTFont(str(path), lazy=True, fontNumber=index) as font:
         return frozenset(font.getBestCmap())
 
 
 def family_coverage(family: str, extra: Path | None = None) -> frozenset[int] | None:
     """The code points a family draws (None when no bundled or style font has that family name)."""
-    sets = [coverage(font.path) for font in font_files(extra) if font.family.lower() == family.lower()]
+    sets = [coverage(font.path, font.index) for font in font_files(extra) if font.family.lower() == family.lower()]
     return frozenset().union(*sets) if sets else None
+
+
+def family_font(family: str, extra: Path | None = None) -> FontFile | None:
+    """The bundled (or style) font of ``family``, the regular weight when there are several."""
+    return next((font for font in font_files(extra) if font.family.lower() == family.lower()), None)
 
 
 def _drawable(char: str) -> bool:
@@ -146,7 +202,7 @@ def fallback_for(char: str, extra: Path | None = None) -> FontFile | None:
     fonts = font_files(extra)
     for family in FALLBACK_FAMILIES:
         for font in fonts:
-            if font.family == family and ord(char) in coverage(font.path):
+            if font.family == family and ord(char) in coverage(font.path, font.index):
                 return font
     return None
 
@@ -163,7 +219,8 @@ def font_runs(text: str, family: str, extra: Path | None = None) -> list[tuple[F
     current: FontFile | None = None
     for char in text:
         chosen = current
-        if _drawable(char) and (char.isalnum() or current is None or ord(char) not in coverage(current.path)):
+        if _drawable(char) and (char.isalnum() or current is None
+                                or ord(char) not in coverage(current.path, current.index)):
             if main is None or ord(char) in main:
                 chosen = None
             else:

@@ -173,6 +173,24 @@ def load_style(name_or_path: str | Path | Style | None = None) -> Style:
     return _load(name_or_path or "clean", chain=())
 
 
+def for_language(style: Style, language: str | None) -> Style:
+    """``style`` for text in ``language``: for Chinese and Korean, when the style's font has no CJK
+    glyphs of its own, the bundled CJK face with the language's glyph forms becomes the style's font
+    (:func:`~captionkit.style.fonts.language_family`), at the size that keeps the main font's em.
+    Otherwise, as the fallback to Noto Sans CJK JP would, Chinese would take Japanese forms."""
+    from .fonts import family_coverage, family_font, language_family
+
+    family = language_family(language)
+    face = family_font(family, style.fonts_dir) if family else None
+    own = family_coverage(style.font.family, style.fonts_dir) or frozenset()
+    if face is None or ord("\u4e00") in own:  # no such face installed, or the style's font draws Han itself
+        return style
+    ratio = face.scale / 100
+    size = ({aspect: value * ratio for aspect, value in style.font.size.items()}
+            if isinstance(style.font.size, Mapping) else style.font.size * ratio)
+    return dataclasses.replace(style, font=dataclasses.replace(style.font, family=face.family, size=size))
+
+
 def _load(name_or_path: str | Path, chain: tuple[str, ...]) -> Style:
     path = _locate(name_or_path)
     if str(path) in chain:
