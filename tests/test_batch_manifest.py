@@ -166,3 +166,15 @@ def test_an_output_folder_that_cannot_be_made_is_one_line_before_anything_runs(p
     assert lines[0].startswith("captionkit: error: cannot write ") and "notes.txt is a file, not a folder" in lines[0]
     assert lines[0].endswith("as 'output' in batch.toml")
     assert (project / "notes.txt").read_text(encoding="utf-8") == "a file, not a folder\n"
+
+
+def test_the_state_file_and_report_never_replace_an_input(project, capsys):
+    (project / "out").mkdir()
+    (project / "out" / "batch-report.html").write_text("<p>my own notes</p>\n", encoding="utf-8")
+    manifest = write(project, 'output = "out"\n[[jobs]]\nkind = "caption"\ninputs = ["out/batch-report.html"]\n')
+    code = main(["batch", str(manifest)])
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code != 0 and len(lines) == 1, lines
+    assert lines[0].startswith("captionkit: error: the report ") and "would overwrite the input" in lines[0]
+    assert (project / "out" / "batch-report.html").read_text(encoding="utf-8") == "<p>my own notes</p>\n"
+    assert not (project / "out" / "batch-state.json").exists()

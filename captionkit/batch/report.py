@@ -54,17 +54,15 @@ def write_report(manifest: Manifest, state: BatchState, path: Path) -> Path:
 
 def report_fonts() -> list[Path]:
     """The fonts the report draws caption text with, in fallback order: the bundled Noto Sans, Arabic
-    and Hebrew, then Noto Sans CJK JP when its package is installed."""
-    from ..style.fonts import fonts_dir
+    and Hebrew, then Noto Sans CJK JP when its package is installed (each caption is tagged with its
+    language, so a browser draws Chinese and Korean in their own forms from it: OpenType ``locl``)."""
+    from ..style.fonts import cjk_font, fonts_dir
 
     fonts = [fonts_dir() / name for name in
              ("NotoSans-Regular.ttf", "NotoSansArabic-Regular.ttf", "NotoSansHebrew-Regular.ttf")]
-    try:
-        import importlib.resources
-
-        fonts.append(Path(str(importlib.resources.files("noto_cjk_sans_jp_regular") / "NotoSansCJKjp-Regular.otf")))
-    except ModuleNotFoundError:
-        pass
+    cjk = cjk_font()
+    if cjk is not None:
+        fonts.append(cjk)
     return [font for font in fonts if font.is_file()]
 
 
