@@ -7,8 +7,8 @@ each length: a 16 kHz WAV for transcribe, align and split, and two 160x90 clips 
 the length each for stitch. align gets the sample's script repeated as often as the
 audio; split plans from the sample's own word times repeated (so it measures split, not
 a transcription). Each command runs as ``captionkit ...`` in a fresh process, and its peak
-resident memory comes from the kernel (``wait4``); ffmpeg's own processes are not
-counted (their memory does not grow with the length: they stream). Prints one row per
+resident memory comes from the kernel (``wait4``): the largest of the process and the
+ffmpeg processes it ran (not their sum), and their CPU time together. Prints one row per
 command with the peak at each length and the ratio of the longest to the shortest.
 
 transcribe, align and split decode the audio once into an unlinked temporary file (4 bytes a
