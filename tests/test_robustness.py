@@ -92,10 +92,10 @@ def test_no_output_option_can_name_an_input(work, line, victim, option):
 #: Commands that write no file (their results go to standard output).
 _NO_FILES_WRITTEN = {"check": "check --script script.txt --audio voice.wav --portrait portrait.png",
                      "lint": "lint clip.srt", "styles": "styles"}
-#: Commands tried against their inputs elsewhere (they need translations or a manifest set up first); both
+#: Commands tried against their inputs in their own tests (they need translations or a manifest set up first); both
 #: check through files.guard_outputs.
 _TRIED_ELSEWHERE = {"localize": "test_localize.py::test_an_input_is_never_overwritten_by_an_output",
-                    "batch": "not yet tried: batch/run.py _guard (the state file and report against every input)"}
+                    "batch": "test_batch_manifest.py::test_the_state_file_and_report_never_replace_an_input"}
 
 
 def test_every_command_is_tried_against_its_inputs(work):
