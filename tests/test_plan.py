@@ -7,7 +7,7 @@ import math
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from captionkit.assembly.plan import (
@@ -44,7 +44,8 @@ def word_inside(word: Word, plan: Plan) -> bool:
 def check_invariants(plan: Plan, words: list[Word], duration: float) -> None:
     limit = plan.options.limit_frames
     assert plan.pieces[0].start_frame == 0
-    assert plan.total_frames * (1 / plan.fps) >= duration - 1e-9
+    # plan_pieces ignores up to a thousandth of a frame past a whole frame (float noise in a duration)
+    assert plan.total_frames * (1 / plan.fps) >= duration - 1 / (1000 * plan.fps) - 1e-9
     assert plan.total_frames - 1 < duration * plan.fps + 1e-6
     for piece, following in zip(plan.pieces, plan.pieces[1:]):
         assert piece.end_frame == following.start_frame
@@ -307,6 +308,7 @@ word_runs = st.lists(
 @settings(max_examples=60, deadline=None)
 @given(runs=word_runs, lead=st.floats(0, 3), tail=st.floats(0, 3), max_seconds=st.sampled_from([10, 20, 30]),
        fps=st.sampled_from([24, 25, 30, Fraction(30000, 1001)]))
+@example(runs=[], lead=1.375, tail=1.255005190155475, max_seconds=10, fps=25)  # 0.13 thousandths of a frame over 66
 def test_any_words_give_a_valid_plan(runs, lead, tail, max_seconds, fps):
     words, t = [], lead
     for k, (length, gap, mark, speaker) in enumerate(runs):
