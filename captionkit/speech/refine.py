@@ -99,9 +99,6 @@ class RefineOptions:
     #: ``sphinx_dither``: -15 / -15 ms median in English, Spanish and German alike); added back.
     sphinx_start_bias_seconds: float = 0.015
     sphinx_end_bias_seconds: float = 0.015
-    #: pocketsphinx's silence model may take at most this much sound (by the speech mask) between two words; more,
-    #: and the words after it were pushed into later sounds (its answer is refused).
-    sphinx_max_unworded_seconds: float = 0.15
     #: Where pocketsphinx with its silence model loses its way, align again without it.
     sphinx_retry_without_fillers: bool = True
     #: ... and refuses an answer that makes a word longer than this many times its usual length.
@@ -580,8 +577,6 @@ def _sphinx_times(
     """
     times = _sphinx_pass(_sphinx_decoder(options.sphinx_top_gaussians), texts, audio, sample_rate, begin, finish, language,
                          options.sphinx_dither)
-    if times is not None and _unworded_speech(times, begin, finish, speech, options) > options.sphinx_max_unworded_seconds:
-        times = None  # its silence model swallowed speech: the words after it were pushed into later sounds
     if times is not None or not options.sphinx_retry_without_fillers or not only_speech or planned is None:
         return times
     # without its silence model it cannot stop early, but every sound in the span then belongs to some word: trim
@@ -604,17 +599,6 @@ def _sphinx_times(
         if too_long or astray or any(start < low and high < end for low, high in pauses):
             return None
     return times
-
-
-def _unworded_speech(
-    times: list[tuple[float, float]], begin: float, finish: float, speech: np.ndarray, options: RefineOptions
-) -> float:
-    """The most sound (seconds, by the speech mask) that pocketsphinx gave to no word, between two of its words
-    or at either end of the span."""
-    frame = options.frame_seconds
-    edges = [begin, *(t for pair in times for t in pair), finish]
-    return max(float(np.sum(speech[int(round(low / frame)) : int(round(high / frame))])) * frame
-               for low, high in zip(edges[::2], edges[1::2]))
 
 
 def _sphinx_pass(
