@@ -165,3 +165,22 @@ def test_without_pocketsphinx_the_language_independent_refinement_is_used(verifi
     assert len(truths) == len(verified_clip.words)
     onsets = np.abs([refined[index].start - onset for index, onset, _ in verified_clip.onsets])
     assert onsets.max() < 0.03  # every word after a pause starts on the sound
+
+
+@pytest.mark.slow
+def test_the_acoustic_aligner_times_a_stretch_the_same_whatever_it_heard_before(verified_clip):
+    clip, options = verified_clip, DEFAULT_OPTIONS
+    words = clip.script_words
+    bounds = [index for index, _, _ in clip.onsets] + [len(words)]
+
+    def sentence(k: int) -> list[tuple[float, float]] | None:
+        _, onset, offset = clip.onsets[k]
+        return refine._sphinx_pass(refine._sphinx_decoder(options.sphinx_top_gaussians), words[bounds[k] : bounds[k + 1]],
+                                   clip.audio, RATE, onset - 0.1, offset + 0.1, "en", options.sphinx_dither)
+
+    alone = sentence(1)
+    hum = np.sin(2 * np.pi * 120 * np.arange(2 * RATE) / RATE).astype(np.float32)  # something else entirely
+    refine._sphinx_pass(refine._sphinx_decoder(options.sphinx_top_gaussians), ["hello"], hum, RATE, 0.0, 2.0, "en")
+    assert alone is not None and sentence(1) == alone  # its cepstral mean is its own, not carried over
+    starts = [true.start for true in clip.words[bounds[1] : bounds[2]] if true is not None]
+    assert np.median(np.abs([start - true for (start, _), true in zip(alone, starts)])) < 0.03

@@ -289,7 +289,7 @@ def align_script(
     if report.matched_share < options.min_matched_share or report.mean_probability < options.suspicious_mean_probability:
         _check_script_is_the_audios(words, report, audio, whisper, language, options)
     if refine and method != "none":
-        words = _refine_heard(words, aligned, report, audio, language, model, method)
+        words = _refine_heard(words, aligned, report, audio, language, model, method, options.squeezed_seconds)
     words = _shorten_unheard(words, report, duration, options)
     if sounds:
         words = _with_sounds(words, script.words, options)
@@ -652,11 +652,18 @@ def _whole_sentence(first: int, last: int, spoken: list[ScriptWord]) -> bool:
 
 def _refine_heard(
     words: list[Word], aligned: list[_Aligned], report: AlignmentReport, audio: Samples, language: str,
-    model: str, method: str,
+    model: str, method: str, squeezed_seconds: float,
 ) -> list[Word]:
-    """Refine the heard words only, by the units of their chosen readings; unheard ones keep their (squeezed)
-    place between them."""
-    unheard = report.unheard_indices()
+    """Refine the heard words, by the units of their chosen readings; the words of an unheard run the attention
+    mostly squeezed into almost no time keep their place between them. A run whose words the attention mostly
+    gave time to is refined with the rest: the acoustic aligner hears the audio, and words left out of its text
+    that are said after all (an accent can look unheard) would drag the words around them into their place."""
+    unheard = {
+        i
+        for run in report.mismatches
+        if np.mean([words[k].end - words[k].start < squeezed_seconds for k in range(run.first, run.last + 1)]) >= 0.5
+        for i in range(run.first, run.last + 1)
+    }
     heard = [index for index in range(len(words)) if index not in unheard]
     units = [
         [Word(text, span.start, span.end, span.probability, words[index].speaker)

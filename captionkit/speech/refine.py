@@ -16,9 +16,12 @@ sentence onsets, both checked against the waveform's energy;
 3. ``sphinx_realign`` (English, Spanish, German; when ``pocketsphinx`` is
    installed): an HMM forced aligner with an acoustic model re-times each
    stretch of words between unambiguous pauses (Spanish and German words are
-   spelled in its phones by rule); a stretch it cannot align, or whose result
-   strays from the attention further than the attention ever errs, keeps the
-   times of step 2.
+   spelled in its phones by rule). It hears each stretch with a faint fixed
+   noise floor and the stretch's own cepstral mean, so a stretch comes out the
+   same whatever was aligned before. A stretch it cannot align is tried with
+   the next one, then in halves cut at its longest inner silence; what still
+   fails, or strays from the attention further than the attention ever errs,
+   keeps the times of step 2.
 4. ``snap_to_energy`` again, now from the acoustic times (and only near
    them): where pocketsphinx let a silence or a word swallow the start of the
    word after a pause, the pause puts it back (on the English tuning corpus
@@ -96,6 +99,9 @@ class RefineOptions:
     #: ``sphinx_dither``: -15 / -15 ms median in English, Spanish and German alike); added back.
     sphinx_start_bias_seconds: float = 0.015
     sphinx_end_bias_seconds: float = 0.015
+    #: pocketsphinx's silence model may take at most this much sound (by the speech mask) between two words; more,
+    #: and the words after it were pushed into later sounds (its answer is refused).
+    sphinx_max_unworded_seconds: float = 0.15
     #: Where pocketsphinx with its silence model loses its way, align again without it.
     sphinx_retry_without_fillers: bool = True
     #: ... and refuses an answer that makes a word longer than this many times its usual length.
@@ -574,6 +580,8 @@ def _sphinx_times(
     """
     times = _sphinx_pass(_sphinx_decoder(options.sphinx_top_gaussians), texts, audio, sample_rate, begin, finish, language,
                          options.sphinx_dither)
+    if times is not None and _unworded_speech(times, begin, finish, speech, options) > options.sphinx_max_unworded_seconds:
+        times = None  # its silence model swallowed speech: the words after it were pushed into later sounds
     if times is not None or not options.sphinx_retry_without_fillers or not only_speech or planned is None:
         return times
     # without its silence model it cannot stop early, but every sound in the span then belongs to some word: trim
@@ -596,6 +604,17 @@ def _sphinx_times(
         if too_long or astray or any(start < low and high < end for low, high in pauses):
             return None
     return times
+
+
+def _unworded_speech(
+    times: list[tuple[float, float]], begin: float, finish: float, speech: np.ndarray, options: RefineOptions
+) -> float:
+    """The most sound (seconds, by the speech mask) that pocketsphinx gave to no word, between two of its words
+    or at either end of the span."""
+    frame = options.frame_seconds
+    edges = [begin, *(t for pair in times for t in pair), finish]
+    return max(float(np.sum(speech[int(round(low / frame)) : int(round(high / frame))])) * frame
+               for low, high in zip(edges[::2], edges[1::2]))
 
 
 def _sphinx_pass(
