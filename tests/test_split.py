@@ -32,7 +32,9 @@ def dialogue(tmp_path_factory):
 @pytest.fixture(scope="module")
 def pieces(dialogue, tmp_path_factory):
     spoken, _ = dialogue
-    return split_audio(spoken.path, tmp_path_factory.mktemp("out") / "pieces 'a': ü", words=spoken.words)
+    with pytest.MonkeyPatch.context() as patch:  # written in two ffmpeg runs (3 pieces, then 1), as long narration is
+        patch.setattr("captionkit.assembly.split.PIECES_PER_RUN", 3)
+        return split_audio(spoken.path, tmp_path_factory.mktemp("out") / "pieces 'a': ü", words=spoken.words)
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:

@@ -27,6 +27,9 @@ PLAN_NAME = "plan.json"
 MASTER_CAPTIONS = "captions.srt"
 #: The files written for each piece.
 PIECE_SUFFIXES = (".wav", ".mp3", ".txt", ".srt")
+#: Pieces written per ffmpeg run: ffmpeg 9's scheduler stalled for good with all 122 pieces of an hour of
+#: narration (244 outputs of one filter graph) in one run; 41 pieces (20 minutes) still finished.
+PIECES_PER_RUN = 16
 
 
 @dataclass(slots=True)
@@ -145,40 +148,44 @@ def _sample_count(path: Path, stream: int) -> tuple[int, int]:
 def _write_audio_pieces(
     audio: Path, stream: int, plan: Plan, directory: Path, sample_rate: int, lead: int,
 ) -> list[dict[str, Path]]:
-    """Every piece as a sample-exact PCM WAV and as an MP3 upload copy, in one ffmpeg run.
+    """Every piece as a sample-exact PCM WAV and as an MP3 upload copy, ``PIECES_PER_RUN`` pieces per ffmpeg run.
 
     The pieces are cut on the file's timeline, like the words: an audio stream that starts ``lead``
     samples after time 0 is preceded by that much silence (a negative ``lead`` is cut). The last piece
     is padded with silence to its whole number of frames.
     """
-    count = len(plan.pieces)
     if lead > 0:
         onto_timeline = f"adelay=delays={lead}S:all=1,"
     elif lead < 0:
         onto_timeline = f"atrim=start_sample={-lead},asetpts=PTS-STARTPTS,"
     else:
         onto_timeline = ""
-    graph = [f"[0:a:{stream}]{onto_timeline}asplit={count}" + "".join(f"[in{i}]" for i in range(count))]
-    outputs: list[tuple[str, Path, list[str]]] = []
-    for i, piece in enumerate(plan.pieces):
-        first = round(piece.start_frame * sample_rate / plan.fps)
-        last = round(piece.end_frame * sample_rate / plan.fps)
-        graph.append(
-            f"[in{i}]atrim=start_sample={first}:end_sample={last},asetpts=PTS-STARTPTS,"
-            f"apad=whole_len={last - first},asplit=2[wav{i}][mp3{i}]"
-        )
-        outputs.append((f"[wav{i}]", directory / f"{piece.name}.wav", ["-c:a", "pcm_s16le"]))
-        outputs.append((
-            f"[mp3{i}]",
-            directory / f"{piece.name}.mp3",
-            ["-c:a", "libmp3lame", "-b:a", UPLOAD_BITRATE, "-ar", str(UPLOAD_SAMPLE_RATE)],
-        ))
-    with contextlib.ExitStack() as stack:
-        args: list[str | Path] = ["-i", audio, "-filter_complex", ";".join(graph)]
-        for label, path, codec in outputs:
-            temporary = stack.enter_context(atomic_output(path))
-            args += ["-map", label, *codec, temporary]
-        run_ffmpeg(args, what="writing the audio pieces", duration=plan.duration, progress_label="writing pieces")
+    for first_piece in range(0, len(plan.pieces), PIECES_PER_RUN):
+        pieces = plan.pieces[first_piece : first_piece + PIECES_PER_RUN]
+        bounds = [(round(piece.start_frame * sample_rate / plan.fps), round(piece.end_frame * sample_rate / plan.fps))
+                  for piece in pieces]
+        # decoding stops at the end of the run's last piece
+        graph = [f"[0:a:{stream}]{onto_timeline}atrim=end_sample={bounds[-1][1]},asplit={len(pieces)}"
+                 + "".join(f"[in{i}]" for i in range(len(pieces)))]
+        outputs: list[tuple[str, Path, list[str]]] = []
+        for i, (piece, (first, last)) in enumerate(zip(pieces, bounds)):
+            graph.append(
+                f"[in{i}]atrim=start_sample={first}:end_sample={last},asetpts=PTS-STARTPTS,"
+                f"apad=whole_len={last - first},asplit=2[wav{i}][mp3{i}]"
+            )
+            outputs.append((f"[wav{i}]", directory / f"{piece.name}.wav", ["-c:a", "pcm_s16le"]))
+            outputs.append((
+                f"[mp3{i}]",
+                directory / f"{piece.name}.mp3",
+                ["-c:a", "libmp3lame", "-b:a", UPLOAD_BITRATE, "-ar", str(UPLOAD_SAMPLE_RATE)],
+            ))
+        with contextlib.ExitStack() as stack:
+            args: list[str | Path] = ["-i", audio, "-filter_complex", ";".join(graph)]
+            for label, path, codec in outputs:
+                temporary = stack.enter_context(atomic_output(path))
+                args += ["-map", label, *codec, temporary]
+            run_ffmpeg(args, what="writing the audio pieces", duration=pieces[-1].end,
+                       progress_label=f"writing pieces {pieces[0].index}-{pieces[-1].index} of {len(plan.pieces)}")
     return [
         {"audio": directory / f"{piece.name}.wav", "upload": directory / f"{piece.name}.mp3"}
         for piece in plan.pieces
