@@ -45,7 +45,8 @@ MANIFESTS = {
     "localize": 'output = "out"\n[[jobs]]\nkind = "localize"\ninputs = ["videos/*.mp4"]\nto = ["es", "ja", "ar"]\n'
                 'translator = "file"\ntranslations = "translations"\nscript = "scripts/{stem}.txt"\n',
 }
-#: A 2-worker Dask cluster with the settings the batch gives a cluster it starts (DASK_CONFIG); prints
+#: A 2-worker Dask cluster with the settings the batch gives a cluster it starts (DASK_CONFIG, no memory
+#: limit); prints
 #: its scheduler address, then runs until its standard input closes.
 CLUSTER = """\
 import sys
@@ -55,7 +56,7 @@ from captionkit.batch.executors import DASK_CONFIG
 
 with dask.config.set(DASK_CONFIG), LocalCluster(
     n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0",
-    silence_logs=40,
+    silence_logs=40, memory_limit=0,
 ) as cluster:
     print(cluster.scheduler_address, flush=True)
     sys.stdin.read()

@@ -40,7 +40,6 @@ SWEEPS = {
     "stretch_smear_seconds": (0.1, 0.15, 0.25),
     "sphinx_top_gaussians": (4, 8, 16),
     "sphinx_dither": (0.0, 0.5, 1.0, 2.0),
-    "sphinx_max_unworded_seconds": (0.1, 0.15, 0.2, 10.0),
     "acoustic_pause_reach_seconds": (0.2, 0.3, 0.5, 0.8),
     "sphinx_retry_max_shift_seconds": (0.2, 0.3, 0.45, 10.0),
     "sphinx_retry_without_fillers": (False, True),

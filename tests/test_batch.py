@@ -270,3 +270,28 @@ def test_a_localize_task_reports_the_files_the_job_named(tmp_path):
     (row,) = result.state.tasks["talk.en"].rows
     assert row["captions"] == "talk.en/talk.es.srt" and row["cues"] == 1 and row["lint"]["passed"]
     assert LINES[2][1] in (folder / "out" / row["captions"]).read_text(encoding="utf-8")
+
+
+def test_a_translation_file_with_missing_ids_fails_its_task_in_one_line_and_the_rest_run(tmp_path):
+    from captionkit.cues.segment import build_track
+    from captionkit.formats import save
+    from localize_helpers import timed_words
+
+    folder = tmp_path / "two talks"
+    (folder / "captions").mkdir(parents=True)
+    (folder / "translations").mkdir()
+    for name, line in (("good", LINES[0]), ("short", LINES[1])):
+        save(build_track(timed_words(f"{line[0]} {LINES[2][0]}")), folder / "captions" / f"{name}.json")
+    (folder / "translations" / "good.es.csv").write_text(
+        f"id,target\ns0001,{LINES[0][1]}\ns0002,{LINES[2][1]}\n", encoding="utf-8")
+    short = folder / "translations" / "short.es.csv"
+    short.write_text(f"id,target\ns0001,{LINES[1][1]}\n", encoding="utf-8")        # s0002 is missing
+    manifest = folder / "batch.toml"
+    manifest.write_text('[[jobs]]\nkind = "localize"\ninputs = ["captions/*.json"]\nto = ["es"]\n'
+                        'translator = "file"\ntranslations = "translations"\n', encoding="utf-8")
+    result = run_cli("batch", manifest, "--workers", "1")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("failed: short: ") and "short.es.csv" in last and "missing id s0002" in last, last
+    assert (folder / "out" / "good" / "good.es.srt").is_file()          # the other task ran
+    assert short.read_text(encoding="utf-8") == f"id,target\ns0001,{LINES[1][1]}\n"   # nothing lost

@@ -31,12 +31,12 @@ PROGRESS_TOPIC = "captionkit-batch-progress"
 #: CPU-bound, and never more are submitted than there are slots, so Dask's housekeeping only takes CPU
 #: from them: the worker's statistical profiler (a stack sample every 10 ms), the GIL monitor, the
 #: event-loop tick check every 20 ms and the system monitor every 0.5 s in every process, and work
-#: stealing every 100 ms (together about 0.08 CPU seconds per second on an idle 2-worker LocalCluster,
-#: 4 % of a 2-CPU machine; about 0.02 without). (The nanny's ``MALLOC_TRIM_THRESHOLD_=65536``, which
-#: made alignment take 35 % more CPU than in a local worker, is overridden in every task by
-#: :func:`captionkit.batch.tasks.keep_freed_memory`, on any cluster.) Workers of a cluster the batch
-#: starts are forked from a server that has imported ``distributed`` once, instead of each importing it
-#: in a fresh interpreter (about 1 CPU second less per batch on 2 workers).
+#: stealing every 100 ms. An idle 2-worker LocalCluster took 0.09 CPU seconds per second (4.5 % of a
+#: 2-CPU machine); 0.025 with these settings, 0.011 without the memory limit too (``run_dask``).
+#: Workers of a cluster the batch starts are forked from a server that imported ``distributed`` once,
+#: instead of each importing it in a fresh interpreter (about 1 CPU second less per batch on 2
+#: workers). The nanny's ``MALLOC_TRIM_THRESHOLD_=65536``, which made alignment take 35 % more CPU
+#: than in a local worker, is overridden in every task by :func:`captionkit.batch.tasks.keep_freed_memory`.
 DASK_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.system-monitor.gil.enabled": False,
@@ -189,7 +189,8 @@ def run_dask(
                 cluster = LocalCluster(
                     n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                     dashboard_address="127.0.0.1:0", silence_logs=40,  # a free port: never a clash
-                )
+                    memory_limit=0,  # as the local executor: no monitor polling every worker 10 times a second,
+                )                    # no killing a task at its share of the machine (the worker count allows for it)
                 connection.callback(cluster.close)
                 client = Client(cluster)
                 connection.callback(client.close)

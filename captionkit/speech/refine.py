@@ -91,6 +91,9 @@ class RefineOptions:
     #: A stretch pocketsphinx cannot align is cut in two at its longest inner silence, if that is this long (a
     #: comma's pause, too short to cut stretches by).
     split_silence_seconds: float = 0.05
+    #: A half's answer is refused when pocketsphinx gave more than this much sound to no word, just before a word
+    #: it put further than ``sphinx_retry_max_shift_seconds`` from the attention (a half cut inside a word).
+    sphinx_max_unworded_seconds: float = 0.15
     #: Words per stretch at most (a longer one is cut between two words).
     stretch_max_words: int = 40
     #: How far outside two words' attention times a pause between them may be.
@@ -99,9 +102,6 @@ class RefineOptions:
     #: ``sphinx_dither``: -15 / -15 ms median in English, Spanish and German alike); added back.
     sphinx_start_bias_seconds: float = 0.015
     sphinx_end_bias_seconds: float = 0.015
-    #: pocketsphinx's silence model may take at most this much sound (by the speech mask) between two words; more,
-    #: and the words after it were pushed into later sounds (its answer is refused).
-    sphinx_max_unworded_seconds: float = 0.15
     #: Where pocketsphinx with its silence model loses its way, align again without it.
     sphinx_retry_without_fillers: bool = True
     #: ... and refuses an answer that makes a word longer than this many times its usual length.
@@ -479,6 +479,8 @@ def _realign_halves(
     for half, low, high in _halves(planned, stretch, begin, finish, speech, options):
         times = _sphinx_times([words[i].text for i in half], audio, sample_rate, speech, low, high, options,
                               language, _only_speech(planned, half), [planned[i] for i in half])
+        if times is not None and _swallowed(times, [planned[i] for i in half], low, speech, options):
+            continue  # the cut fell inside a word, and its silence model took the rest: keep the times of step 2
         if times is not None:
             _write_times(words, half, times, low, high, options)
         else:
@@ -493,6 +495,20 @@ def _write_times(
     for index, (start, end) in zip(stretch, times):
         words[index].start = min(finish, max(begin, start + options.sphinx_start_bias_seconds))
         words[index].end = min(finish, max(words[index].start, end + options.sphinx_end_bias_seconds))
+
+
+def _swallowed(
+    times: list[tuple[float, float]], planned: list[Word], begin: float, speech: np.ndarray, options: RefineOptions
+) -> bool:
+    """Whether pocketsphinx gave more than ``sphinx_max_unworded_seconds`` of sound (by the speech mask) to no
+    word just before a word it put further than ``sphinx_retry_max_shift_seconds`` from the attention's start."""
+    frame = options.frame_seconds
+    ends = [begin, *(end for _, end in times[:-1])]
+    for (start, _), previous_end, word in zip(times, ends, planned):
+        sound = float(np.sum(speech[int(round(previous_end / frame)) : int(round(start / frame))])) * frame
+        if sound > options.sphinx_max_unworded_seconds and abs(start - word.start) > options.sphinx_retry_max_shift_seconds:
+            return True
+    return False
 
 
 def _halves(
@@ -580,8 +596,6 @@ def _sphinx_times(
     """
     times = _sphinx_pass(_sphinx_decoder(options.sphinx_top_gaussians), texts, audio, sample_rate, begin, finish, language,
                          options.sphinx_dither)
-    if times is not None and _unworded_speech(times, begin, finish, speech, options) > options.sphinx_max_unworded_seconds:
-        times = None  # its silence model swallowed speech: the words after it were pushed into later sounds
     if times is not None or not options.sphinx_retry_without_fillers or not only_speech or planned is None:
         return times
     # without its silence model it cannot stop early, but every sound in the span then belongs to some word: trim
@@ -604,17 +618,6 @@ def _sphinx_times(
         if too_long or astray or any(start < low and high < end for low, high in pauses):
             return None
     return times
-
-
-def _unworded_speech(
-    times: list[tuple[float, float]], begin: float, finish: float, speech: np.ndarray, options: RefineOptions
-) -> float:
-    """The most sound (seconds, by the speech mask) that pocketsphinx gave to no word, between two of its words
-    or at either end of the span."""
-    frame = options.frame_seconds
-    edges = [begin, *(t for pair in times for t in pair), finish]
-    return max(float(np.sum(speech[int(round(low / frame)) : int(round(high / frame))])) * frame
-               for low, high in zip(edges[::2], edges[1::2]))
 
 
 def _sphinx_pass(
