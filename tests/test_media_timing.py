@@ -145,3 +145,23 @@ def test_stitch_listens_to_the_audio_stream_asked_for(two_streams, spoken_sample
             assert _lag(sound, load_audio(wav)) == pytest.approx(0.0, abs=0.003)
     result = run_cli("stitch", two_streams, second, "-o", tmp_path / "x.mp4", "--audio-stream", "3")
     assert result.returncode == 2 and "there is no --audio-stream 3" in result.stderr
+
+
+def test_stitch_with_a_plan_keeps_a_late_stream_where_split_put_it(delayed_video, spoken_sample, tmp_path):
+    from captionkit.assembly.split import split_audio
+
+    wav, speech = spoken_sample
+    words = [Word(w.text, w.start + DELAY, w.end + DELAY) for w in speech.words]
+    result = split_audio(delayed_video, tmp_path / "pieces", words=words)
+    assert result.plan.source is None  # the master is not muxed as it is: its sound starts after its picture
+    clips = []
+    for piece in result.plan.pieces:  # an "avatar clip" per piece: any picture, the piece's own sound
+        clip = tmp_path / f"{piece.name}.mp4"
+        run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=s=160x90:r=30:d={piece.duration}", "-i",
+                    str(result.piece_files[0]["audio"].with_name(f"{piece.name}.wav")), "-c:v", "libx264",
+                    "-preset", "ultrafast", "-c:a", "aac", "-shortest", str(clip)])
+        clips.append(clip)
+    out = tmp_path / "stitched.mp4"
+    stitched = run_cli("stitch", *clips, "-o", out, "--plan", tmp_path / "pieces" / "plan.json")
+    assert stitched.returncode == 0, stitched.stderr
+    assert _lag(load_audio(out), load_audio(wav)) == pytest.approx(DELAY, abs=0.003)

@@ -79,8 +79,11 @@ def split_audio(
         words, language = _find_words(audio_path, stream, script, model, language)
     language = language or "en"
     captions = master_track(words, profile, language, options.fps, sdh)
-    plan = plan_pieces(words, duration, options, language=language, source=str(audio_path.resolve()),
-                       cues=captions.cues)
+    # stitch muxes the master's first audio stream as it is; any other stream, or one that starts after the
+    # picture, reaches stitch through the piece WAVs, which are cut on the file's timeline
+    as_is = stream == 0 and lead == 0
+    plan = plan_pieces(words, duration, options, language=language,
+                       source=str(audio_path.resolve()) if as_is else None, cues=captions.cues)
     directory = Path(out_dir)
     if directory.exists() and not directory.is_dir():
         raise CaptionkitError(f"{directory}: is a file; give a folder for the pieces with -o")

@@ -260,9 +260,9 @@ def master_audio_inputs(plan: Plan, plan_dir: Path | None) -> list[Path]:
     pieces = [(plan_dir or Path(".")) / f"{piece.name}.wav" for piece in plan.pieces]
     if all(path.is_file() for path in pieces):
         return pieces
+    master = f"master audio {plan.source!r} is gone" if plan.source else "master audio is used through its pieces"
     raise CaptionkitError(
-        f"the plan's master audio {plan.source!r} is gone and its piece WAVs are not next to plan.json; "
-        "keep the split folder together"
+        f"the plan's {master} and its piece WAVs are not next to plan.json; keep the split folder together"
     )
 
 
