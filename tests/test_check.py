@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import wave
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
+from captionkit.assembly import narration
 from captionkit.media import load_audio
 from captionkit.preflight import run_checks
 from helpers import REPO, assert_one_line_error, run_cli
@@ -30,12 +30,7 @@ def find(found: dict[str, tuple[str, str]], fragment: str) -> tuple[str, str]:
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
-    with wave.open(str(path), "wb") as sink:
-        sink.setnchannels(1)
-        sink.setsampwidth(2)
-        sink.setframerate(rate)
-        sink.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
-    return path
+    return narration.write_wav(samples, rate, path)
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import tracemalloc
-import wave
 
 import numpy as np
 
+from captionkit.assembly.narration import write_wav
 from captionkit.media import MODEL_SAMPLE_RATE, decode_audio
 from captionkit.speech import refine
 
@@ -21,12 +21,7 @@ def _speech_like(path, seconds: float, seed: int = 3):
         samples[position : position + burst] = rng.standard_normal(len(samples[position : position + burst])) * 0.2
         position += burst + pause
     samples += rng.standard_normal(len(samples)).astype(np.float32) * 0.001  # a noise floor
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(MODEL_SAMPLE_RATE)
-        out.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
-    return path
+    return write_wav(samples, MODEL_SAMPLE_RATE, path)
 
 
 def test_the_speech_mask_is_the_same_for_any_block_size(tmp_path, monkeypatch):
