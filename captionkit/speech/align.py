@@ -57,8 +57,9 @@ from .whisper_adapter import (
 
 @dataclass(frozen=True, slots=True)
 class AlignOptions:
-    """The tuning of forced alignment. Defaults measured on the piper corpus (``benchmarks/align_accuracy.py``)
-    and the mismatch tests (``tests/test_align.py``).
+    """The tuning of forced alignment. Defaults measured on the verified-truth tuning corpora of
+    ``benchmarks/truth.py`` (espeak-ng and piper voices; ``benchmarks/align_accuracy.py --set tuning``) and the
+    mismatch tests (``tests/test_align.py``).
 
     **Windows.** Each 30 s window is fed more script than it can hold:
     ``feed_characters(window)`` = window seconds x ``fast_characters_per_second``
