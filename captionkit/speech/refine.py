@@ -21,7 +21,9 @@ sentence onsets, both checked against the waveform's energy;
    same whatever was aligned before. A stretch it cannot align is tried with
    the next one, then in halves cut at its longest inner silence; what still
    fails, or strays from the attention further than the attention ever errs,
-   keeps the times of step 2.
+   keeps the times of step 2, but where a stretch was halved at a clause's
+   pause (a comma's, often too short for step 2) the words on either side
+   still end and start at it.
 4. ``snap_to_energy`` again, now from the acoustic times (and only near
    them): where pocketsphinx let a silence or a word swallow the start of the
    word after a pause, the pause puts it back (on the English tuning corpus
