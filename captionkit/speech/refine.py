@@ -21,7 +21,9 @@ sentence onsets, both checked against the waveform's energy;
    same whatever was aligned before. A stretch it cannot align is tried with
    the next one, then in halves cut at its longest inner silence; what still
    fails, or strays from the attention further than the attention ever errs,
-   keeps the times of step 2.
+   keeps the times of step 2, but where a stretch was halved at a clause's
+   pause (a comma's, often too short for step 2) the words on either side
+   still end and start at it.
 4. ``snap_to_energy`` again, now from the acoustic times (and only near
    them): where pocketsphinx let a silence or a word swallow the start of the
    word after a pause, the pause puts it back (on the English tuning corpus
@@ -475,8 +477,16 @@ def _realign_halves(
     words: list[Word], planned: list[Word], stretch: list[int], begin: float, finish: float, audio: Samples,
     sample_rate: int, speech: np.ndarray, options: RefineOptions, language: str,
 ) -> None:
-    """Align each half of a stretch pocketsphinx could not align whole, and the halves of a half that fails."""
-    for half, low, high in _halves(planned, stretch, begin, finish, speech, options):
+    """Align each half of a stretch pocketsphinx could not align whole, and the halves of a half that fails.
+
+    A half it cannot align either keeps the times of step 2, but where the cut is a clause's pause (the word
+    before it ends a clause) the words on either side end and start at that pause: a comma's pause is often
+    too short for step 2, and the attention can put the next word a third of a second late.
+    """
+    halves, pause = _halves(planned, stretch, begin, finish, speech, options)
+    if halves and ends_clause(words[halves[0][0][-1]].text):
+        _meet_at_pause(words, halves[0][0][-1], halves[1][0][0], pause, options)
+    for half, low, high in halves:
         times = _sphinx_times([words[i].text for i in half], audio, sample_rate, speech, low, high, options,
                               language, _only_speech(planned, half), [planned[i] for i in half])
         if times is not None and _swallowed(times, [planned[i] for i in half], low, speech, options):
@@ -497,6 +507,15 @@ def _write_times(
         words[index].end = min(finish, max(words[index].start, end + options.sphinx_end_bias_seconds))
 
 
+def _meet_at_pause(words: list[Word], before: int, after: int, pause: tuple[float, float], options: RefineOptions) -> None:
+    """Word ``before`` ends where ``pause`` begins (if it ran into it) and word ``after`` starts where it ends."""
+    begin, end = pause
+    words[before].end = min(words[before].end, begin)
+    words[before].start = min(words[before].start, max(0.0, begin - options.min_word_seconds))
+    words[after].start = end
+    words[after].end = max(words[after].end, end + options.min_word_seconds)
+
+
 def _swallowed(
     times: list[tuple[float, float]], planned: list[Word], begin: float, speech: np.ndarray, options: RefineOptions
 ) -> bool:
@@ -513,25 +532,27 @@ def _swallowed(
 
 def _halves(
     planned: list[Word], stretch: list[int], begin: float, finish: float, speech: np.ndarray, options: RefineOptions
-) -> list[tuple[list[int], float, float]]:
+) -> tuple[list[tuple[list[int], float, float]], tuple[float, float]]:
     """The stretch cut in two in the middle of its longest inner silence (at least ``split_silence_seconds``),
-    the words going by their attention starts; none when there is no such silence or a half would be empty."""
+    the words going by their attention starts, and that silence's (start, end); no halves when there is no such
+    silence or a half would be empty."""
     frame = options.frame_seconds
     first = int(round(begin / frame))
     sounding = np.flatnonzero(speech[first : int(round(finish / frame))])
     if len(sounding) < 2:
-        return []
+        return [], (0.0, 0.0)
     quiet = np.flatnonzero(~speech[first + sounding[0] : first + sounding[-1]])
     runs = np.split(quiet, np.flatnonzero(np.diff(quiet) > 1) + 1) if len(quiet) else []
     longest = max(runs, key=len, default=np.zeros(0, int))
     if len(longest) * frame < options.split_silence_seconds:
-        return []
-    cut = (first + sounding[0] + (longest[0] + longest[-1] + 1) / 2) * frame
+        return [], (0.0, 0.0)
+    pause = ((first + sounding[0] + longest[0]) * frame, (first + sounding[0] + longest[-1] + 1) * frame)
+    cut = (pause[0] + pause[1]) / 2
     left = [i for i in stretch if planned[i].start < cut]
     right = [i for i in stretch if planned[i].start >= cut]
     if not left or not right or left + right != stretch:
-        return []
-    return [(left, begin, cut), (right, cut, finish)]
+        return [], (0.0, 0.0)
+    return [(left, begin, cut), (right, cut, finish)], pause
 
 
 def _only_speech(words: list[Word], stretch: list[int]) -> bool:
