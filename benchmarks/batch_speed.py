@@ -13,7 +13,8 @@ Ways: local executor with 1 and with 2 workers; ``--executor dask`` with 2 worke
 stops) its own LocalCluster; and ``--executor dask --scheduler`` on a running 2-worker cluster started
 fresh before each run, outside the timing (how a real cluster is used: started once, used by many
 batches). The ways are interleaved, ``--repeat`` rounds, and the fastest run of each counts, so a busy
-moment does not land on one way only.
+moment does not land on one way only; as this machine's speed drifts by 10-20 % within minutes, each Dask way
+is also compared with the local one of the same round, and the median and range of those paired ratios printed.
 
 Figures per way: wall time, jobs per hour, and CPU time of every process involved (the batch command and
 everything under it; for the running cluster, its scheduler and workers as well). Then the parallel
@@ -28,6 +29,7 @@ import argparse
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -181,9 +183,12 @@ def main() -> None:
             "dask, running cluster, 2 w.": lambda: timed_on_running_cluster(folder),
         }
         best: dict[str, tuple[float, float]] = {}
+        rounds: list[dict[str, float]] = []  # each round's wall time per way, for paired ratios
         for _ in range(args.repeat):
+            rounds.append({})
             for name, way in ways.items():
                 wall, cpu = way()
+                rounds[-1][name] = wall
                 previous = best.get(name, (float("inf"), float("inf")))
                 best[name] = (min(previous[0], wall), min(previous[1], cpu))
     print(f"{args.clips} {args.kind} jobs (one spoken line each, 160x90), fastest of {args.repeat} runs, "
@@ -197,6 +202,12 @@ def main() -> None:
           f"wall {(dask / two - 1) * 100:+.1f} %, CPU {(dask_cpu / two_cpu - 1) * 100:+.1f} % "
           f"(starting and stopping its own cluster); on a running cluster: "
           f"wall {(running / two - 1) * 100:+.1f} %, CPU {(running_cpu / two_cpu - 1) * 100:+.1f} %")
+    local_walls = [walls["local, 2 workers"] for walls in rounds]
+    print(f"steadiness: local, 2 workers took {min(local_walls):.1f}-{max(local_walls):.1f} s over the rounds")
+    for name in ("dask, own LocalCluster, 2 w.", "dask, running cluster, 2 w."):
+        paired = sorted((walls[name] / walls["local, 2 workers"] - 1) * 100 for walls in rounds)
+        print(f"{name} against local, 2 workers in the same round: median {statistics.median(paired):+.1f} %, "
+              f"range {paired[0]:+.1f} .. {paired[-1]:+.1f} %")
 
 
 if __name__ == "__main__":
