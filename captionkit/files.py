@@ -152,12 +152,15 @@ def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
 def guard_outputs(
     inputs: Iterable[str | os.PathLike | None],
     outputs: Iterable[tuple[str, str | os.PathLike | None]] | Iterable[str | os.PathLike | None],
+    *,
+    hint: str = _HINT,
 ) -> None:
     """Refuse a run before it starts if an output would replace an input or cannot be written.
 
     ``inputs`` are paths (``None`` and ``-`` for standard input are skipped); ``outputs`` are
     paths or ``(option, path)`` pairs such as ``("--words", path)``, so the message can name the
     option. Every command calls this once, with every file it reads and every file it will write.
+    ``hint`` ends a message about an unwritable folder: where the user chooses another one.
     """
     sources = [Path(item) for item in inputs if item is not None and str(item) not in ("", "-")]
     seen: list[tuple[str, Path]] = []
@@ -177,24 +180,24 @@ def guard_outputs(
                 raise OutputError(f"{option} {target} is also {other_option}; give each output its own name")
         if target.is_dir():
             raise OutputError(f"{option} {target} is a folder; give a file name")
-        check_writable_folder(target.parent, target)
+        check_writable_folder(target.parent, target, hint=hint)
         seen.append((option, target))
 
 
-def check_writable_folder(folder: Path, output: Path | None = None) -> None:
+def check_writable_folder(folder: Path, output: Path | None = None, *, hint: str = _HINT) -> None:
     """Raise :class:`OutputError` unless files can be created in ``folder`` (or the folders to be made for it)."""
     what = output if output is not None else folder
     existing = Path(os.path.abspath(folder))
     while not existing.exists():
         if existing.is_symlink():
-            raise OutputError(f"cannot write {what}: {existing} is a broken link; {_HINT}")
+            raise OutputError(f"cannot write {what}: {existing} is a broken link; {hint}")
         existing = existing.parent
     if not existing.is_dir():
-        raise OutputError(f"cannot write {what}: {existing} is a file, not a folder; {_HINT}")
+        raise OutputError(f"cannot write {what}: {existing} is a file, not a folder; {hint}")
     try:
         handle, probe = tempfile.mkstemp(prefix=".captionkit-probe-", dir=existing)
     except OSError as error:
-        raise output_error(what, error) from None
+        raise output_error(what, error, hint) from None
     os.close(handle)
     os.unlink(probe)
 
@@ -216,9 +219,9 @@ def _reason(error: OSError) -> str:
     }.get(error.errno or 0, error.strerror or str(error))
 
 
-def output_error(path: Path, error: OSError) -> OutputError:
+def output_error(path: Path, error: OSError, hint: str = _HINT) -> OutputError:
     """The one-line error for an OS refusal while writing ``path``."""
-    return OutputError(f"cannot write {path}: {_reason(error)}; {_HINT}")
+    return OutputError(f"cannot write {path}: {_reason(error)}; {hint}")
 
 
 # -- Writing ---------------------------------------------------------------------------------------

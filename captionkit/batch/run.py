@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import OutputError
 from .manifest import PATH_SETTINGS, REPORT_FILE, STATE_FILE, Manifest, Task, load_manifest
 from .state import FAILED, NEEDS_INPUT, BatchState, TaskRecord
 
@@ -129,11 +128,8 @@ def _guard(manifest: Manifest) -> None:
     for task in manifest.tasks:
         inputs.append(task.input)
         inputs += [getattr(task.settings, key) for key in PATH_SETTINGS]
-    try:
-        guard_outputs(inputs, [("the state file", manifest.output / STATE_FILE),
-                               ("the report", manifest.output / REPORT_FILE)])
-    except OutputError as error:  # the output folder is the manifest's, not an -o option
-        raise OutputError(str(error).replace("with -o", f"as 'output' in {manifest.path.name}")) from None
+    guard_outputs(inputs, [("the state file", manifest.output / STATE_FILE), ("the report", manifest.output / REPORT_FILE)],
+                  hint=f"choose another folder as 'output' in {manifest.path.name}")  # the manifest's, not an -o
 
 
 def _task_summary(task: Task, record: TaskRecord | None) -> dict:
