@@ -55,33 +55,31 @@ def _process_gone(pid: int) -> bool:
     return False
 
 
-def remove_stale_temporaries(folder: Path) -> list[Path]:
-    """Remove our temporary files in ``folder`` whose process no longer runs; return what was removed."""
-    removed: list[Path] = []
+def _stale_entries(folder: Path, pattern: re.Pattern[str]) -> list[os.DirEntry]:
+    """Entries of ``folder`` named by ``pattern`` (group 1: the process id) whose process no longer runs."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
-        return removed
-    for entry in entries:
-        match = _TEMPORARY_FILE.match(entry.name)
-        if match and _process_gone(int(match.group(1))):
-            with contextlib.suppress(OSError):
-                os.unlink(entry.path)
-                removed.append(Path(entry.path))
+        return []
+    return [entry for entry in entries
+            if (match := pattern.match(entry.name)) and _process_gone(int(match.group(1)))]
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove our temporary files in ``folder`` whose process no longer runs; return what was removed."""
+    removed: list[Path] = []
+    for entry in _stale_entries(folder, _TEMPORARY_FILE):
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
     return removed
 
 
 def remove_stale_work_folders() -> list[Path]:
     """Remove our folders in the system's temporary folder whose process no longer runs."""
     removed: list[Path] = []
-    root = Path(tempfile.gettempdir())
-    try:
-        entries = list(os.scandir(root))
-    except OSError:
-        return removed
-    for entry in entries:
-        match = _TEMPORARY_FOLDER.match(entry.name)
-        if match and entry.is_dir(follow_symlinks=False) and _process_gone(int(match.group(1))):
+    for entry in _stale_entries(Path(tempfile.gettempdir()), _TEMPORARY_FOLDER):
+        if entry.is_dir(follow_symlinks=False):
             shutil.rmtree(entry.path, ignore_errors=True)
             removed.append(Path(entry.path))
     return removed
