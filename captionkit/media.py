@@ -333,14 +333,35 @@ def _time_on_timeline(frame, origin: float) -> float:
     return (frame.time if frame.time is not None else origin) - origin
 
 
-def audio_start(path: str | os.PathLike, index: int) -> float:
-    """Where audio stream ``index`` (0-based) starts on the file's timeline, as :func:`decode_audio` places
-    it: seconds of silence before its sound (negative: seconds of it before time 0, which are cut)."""
-    with open_media(path) as container:
-        origin = (container.start_time or 0) / 1_000_000
-        for frame in container.decode(container.streams.audio[index]):
-            return _time_on_timeline(frame, origin)
-    return 0.0
+@dataclass(frozen=True, slots=True)
+class AudioSpan:
+    """Audio stream's own sample rate, how many samples it decodes to, and where it starts on the file's timeline."""
+
+    sample_rate: int
+    samples: int
+    #: seconds of silence before its sound, as :func:`decode_audio` places it (negative: seconds of it before
+    #: time 0, which are cut)
+    start: float
+
+
+def audio_span(path: str | os.PathLike, index: int) -> AudioSpan:
+    """Decode audio stream ``index`` (0-based) once to measure its :class:`AudioSpan` (the sample count is
+    exact, unlike a header's estimate)."""
+    import av
+
+    count, start = 0, None
+    try:
+        with open_media(path) as container:
+            origin = (container.start_time or 0) / 1_000_000
+            stream = container.streams.audio[index]
+            rate = stream.codec_context.sample_rate or 48000
+            for frame in container.decode(stream):
+                if start is None:
+                    start = _time_on_timeline(frame, origin)
+                count += frame.samples
+    except av.error.FFmpegError as error:
+        raise MediaError(f"{path}: its audio could not be decoded ({error}); re-export the file") from error
+    return AudioSpan(rate, count, start or 0.0)
 
 
 def choose_audio_stream(path: str | os.PathLike, wanted: int | str | None = None) -> int:

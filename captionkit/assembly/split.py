@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 from ..errors import CaptionkitError, MediaError
 from ..files import atomic_output, guard_outputs, make_folder, write_text_atomic
-from ..media import audio_start, choose_audio_stream, decode_audio, open_media, probe, run_ffmpeg
+from ..media import audio_span, choose_audio_stream, decode_audio, probe, run_ffmpeg
 from ..model import Word
 from .plan import Plan, PlanOptions, master_track, plan_pieces, plan_tracks
 
@@ -72,9 +72,12 @@ def split_audio(
     if not info.has_audio:
         raise MediaError(f"{audio_path}: has no audio stream; give the narration's audio file")
     stream = choose_audio_stream(audio_path, audio_stream)
-    sample_rate, samples = _sample_count(audio_path, stream)
-    lead = round(audio_start(audio_path, stream) * sample_rate)  # the words are timed on the file's timeline
-    duration = (samples + lead) / sample_rate
+    span = audio_span(audio_path, stream)
+    if span.samples == 0:
+        raise MediaError(f"{audio_path}: the audio is empty; give the narration's audio file")
+    sample_rate = span.sample_rate
+    lead = round(span.start * sample_rate)  # the words are timed on the file's timeline
+    duration = (span.samples + lead) / sample_rate
     if words is None:
         words, language = _find_words(audio_path, stream, script, model, language)
     language = language or "en"
@@ -128,24 +131,6 @@ def _find_words(
 
         transcription = transcribe(audio, language=language, **options)
         return list(transcription.words), transcription.language
-
-
-def _sample_count(path: Path, stream: int) -> tuple[int, int]:
-    """The sample rate of audio stream ``stream`` and how many samples it decodes to (exact, unlike a
-    header's estimate)."""
-    import av
-
-    count = 0
-    try:
-        with open_media(path) as container:
-            rate = container.streams.audio[stream].codec_context.sample_rate or 48000
-            for frame in container.decode(container.streams.audio[stream]):
-                count += frame.samples
-    except av.error.FFmpegError as error:
-        raise MediaError(f"{path}: its audio could not be decoded ({error}); re-export the file") from error
-    if count == 0:
-        raise MediaError(f"{path}: the audio is empty; give the narration's audio file")
-    return rate, count
 
 
 def _write_audio_pieces(
