@@ -214,6 +214,16 @@ def test_left_aligned_styles_are_mirrored_for_right_to_left_languages():
         pysubs2.Alignment.BOTTOM_CENTER
 
 
+def test_chinese_and_korean_tracks_are_written_in_their_own_cjk_face_whoever_writes_them():
+    def caption_font(language: str, text: str) -> str:
+        return to_ass(Track([Cue(0, 1, [text])], language=language), size=(1280, 720)).styles["Caption"].fontname
+
+    assert caption_font("zh", "直角三角形") == "Noto Sans CJK SC"
+    assert caption_font("zh-TW", "直角三角形") == "Noto Sans CJK TC"
+    assert caption_font("ko", "안녕하세요") == "Noto Sans CJK KR"
+    assert caption_font("ja", "こんにちは") == caption_font("en", "Hello") == load_style("clean").font.family
+
+
 def test_a_cue_split_for_a_narrow_frame_keeps_quotes_and_phrases_together():
     from captionkit.style.layout import Token, split_to_fit, weak_endings
 

@@ -27,7 +27,7 @@ import pysubs2
 
 from ..errors import CaptionkitError
 from ..model import RIGHT_TO_LEFT_LANGUAGES, Cue, Track, Word, word_separator
-from ..style import Metrics, Style, load_style, parse_colour, resolve
+from ..style import Metrics, Style, for_language, load_style, parse_colour, resolve
 from ..style.fonts import font_runs
 from ..style.layout import Block, Token, layout_cues
 from ..text import INLINE_TAG
@@ -98,8 +98,9 @@ def to_ass(
     fps: float | Fraction | None = None,
     speaker_names: dict[str, str] | None = None,
 ) -> pysubs2.SSAFile:
-    """The track as an ASS document styled with ``style`` on a ``size`` (width, height) canvas."""
-    style = load_style(style)
+    """The track as an ASS document styled with ``style`` on a ``size`` (width, height) canvas, in the
+    face that draws the track's language (:func:`~captionkit.style.for_language`)."""
+    style = for_language(load_style(style), track.language)
     width, height = size
     if width <= 0 or height <= 0:
         raise CaptionkitError(f"frame size {width}x{height} is not valid; give the video's width and height")

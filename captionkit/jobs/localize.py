@@ -14,7 +14,7 @@
    ``.captionkit/translate-tasks.jsonl``, so a run started again reuses every reply already paid for.
 4. **Per language**: the glossary check, re-segmentation for the language
    (:mod:`captionkit.localize.resegment`), ``<stem>.<lang>.srt/.vtt/.ass`` (Chinese and Korean in the
-   bundled CJK face with their own glyph forms: :func:`captionkit.style.presets.for_language`), a lint of
+   bundled CJK face with their own glyph forms, as every ASS file and burn: :func:`captionkit.style.for_language`), a lint of
    the result, and with ``burn`` ``<stem>.<lang>.captioned.mp4``.
 5. **Soft tracks**: ``<stem>.subtitled.mp4`` (mov_text) and ``.mkv`` with every language, each tagged
    with its ISO 639-2 code and named, the source language first and default (caption tracks the video
@@ -185,11 +185,11 @@ def localize(
                   _planned_outputs(outdir, resolved, [source_language, *codes], options))
     result = LocalizeResult(source_path, source_language, len(sentences), {}, {}, list(resolved.notes), resolved.stem)
     fps, size, duration = _video_facts(resolved.video)
-    from ..style.presets import for_language, load_style
+    from ..style.presets import load_style
 
     style = load_style(options.style or "clean")
     source_files = _write_captions(resolved.track, outdir / f"{resolved.stem}.{source_language}", size,
-                                   for_language(style, source_language), fps)
+                                   style, fps)
     result.outputs.update({f"{source_language}.{kind}": path for kind, path in source_files.items()})
     from ..localize.resegment import target_track
 
@@ -197,13 +197,13 @@ def localize(
         report("languages", index / len(codes))
         breaks = glossary_breaks(glossary, sentences, translations[code], code)
         track = target_track(sentences, translations[code], code, profile=profile, fps=fps, duration=duration)
-        files = _write_captions(track, outdir / f"{resolved.stem}.{code}", size, for_language(style, code), fps)
+        files = _write_captions(track, outdir / f"{resolved.stem}.{code}", size, style, fps)
         if options.burn:
             from ..render.burn import burn
 
             assert resolved.video is not None
             files["video"] = burn(resolved.video, track, outdir / f"{resolved.stem}.{code}.captioned.mp4",
-                                  style=for_language(style, code), progress=False)
+                                  style=style, progress=False)
         lint = _lint(track, profile, fps)
         result.languages[code] = LanguageResult(code, files, len(track.cues), *lint, [b.message() for b in breaks])
         result.outputs.update({f"{code}.{kind}": path for kind, path in files.items()})

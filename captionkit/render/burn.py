@@ -24,7 +24,7 @@ from ..formats import EXTENSIONS, format_of
 from ..formats.ass import to_ass
 from ..media import MediaInfo, ffmpeg_path, open_media, probe, run_ffmpeg
 from ..model import Track
-from ..style import Style, fonts_dir, load_style
+from ..style import Style, fonts_dir, for_language, load_style
 from ..style.fonts import font_dirs, glyph_warning
 
 #: x264 quality: 18 is visually lossless for most material.
@@ -84,7 +84,9 @@ def burn(
         subtitle_file = work_dir / "captions.ass"
         extra_fonts: Path | None = None
         if isinstance(captions, Track):
-            resolved_style = load_style(style if isinstance(style, (Style, str, Path)) else Path(os.fspath(style)))
+            resolved_style = for_language(
+                load_style(style if isinstance(style, (Style, str, Path)) else Path(os.fspath(style))),
+                captions.language)
             document = to_ass(captions, size=size, style=resolved_style, fps=info.fps,
                               speaker_names=speaker_names)
             missing = glyph_warning((cue.text for cue in captions.cues), resolved_style.font.family,

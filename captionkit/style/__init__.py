@@ -23,6 +23,7 @@ from .presets import (
     Speakers,
     Style,
     aspect_of,
+    for_language,
     list_styles,
     load_style,
     parse_colour,
@@ -31,6 +32,6 @@ from .presets import (
 
 __all__ = [
     "ASPECTS", "DEFAULT_SAFE_AREAS", "LINE_HEIGHT_EM", "SCRIPT_FONTS", "Aspect", "Block", "Border", "Box", "Colours",
-    "Font", "Highlight", "Layout", "Metrics", "SafeArea", "Speakers", "Style", "Token", "aspect_of", "fonts_dir", "layout_cues", "list_styles", "load_style", "parse_colour",
+    "Font", "Highlight", "Layout", "Metrics", "SafeArea", "Speakers", "Style", "Token", "aspect_of", "fonts_dir", "for_language", "layout_cues", "list_styles", "load_style", "parse_colour",
     "resolve", "script_of", "styles_dir",
 ]
