@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 
 from align_helpers import make_clip, onset_errors, speak_pieces
+from benchmarks import truth
 from captionkit.cli import main
 from captionkit.engines import piper_tts
 from captionkit.errors import CaptionkitError
 from captionkit.script import read_script
+from captionkit.speech import align as align_module
 from captionkit.speech.align import align_script
 
 pytestmark = pytest.mark.slow
@@ -106,6 +108,26 @@ def test_a_sentence_missing_from_the_audio_is_reported_by_name(tmp_path):
     assert all(w.end - w.start <= 0.3 for w in unheard)
     said_words = [w for i, w in enumerate(result.words) if not mismatch.first <= i <= mismatch.last]
     assert np.abs(onset_errors(said_words, clip)).max() < 0.06  # the said sentences start where they are heard
+
+
+def test_accented_words_the_model_mishears_are_not_reported_unheard(monkeypatch):
+    # espeak's Spanish (es+m3, x1.1): base gives "tren llegó tarde" low probabilities and hears "tenido de" there
+    clip = truth.load_clip(truth.ClipSpec("test-es-m3-tren", "espeak", "es+m3", "es", 0, 3, speed=1.1,
+                                          script=("Mi hermana vive cerca del mar.", "El tren llegó tarde otra vez.")))
+    doubted: list[str] = []
+    check = align_module._confirmed_by_transcript
+
+    def spy(report, *args):
+        doubted.extend(m.text for m in report.mismatches)
+        return check(report, *args)
+
+    monkeypatch.setattr(align_module, "_confirmed_by_transcript", spy)
+    result = align_script(clip.audio, clip.text, model="base", language="es", progress_label=None)
+    assert doubted == ["tren llegó tarde"]  # the alignment's own evidence doubted them ...
+    assert result.report.ok and result.report.unheard_words == 0  # ... but something is said there, so they were
+    said = [(w.start, true.start) for w, true in zip(result.words, clip.words) if true is not None]
+    assert len(said) == len(clip.script_words)
+    assert max(abs(start - true) for start, true in said) < 0.1  # and they are timed where they are said
 
 
 def test_an_unrelated_script_is_refused(tmp_path, spoken_sample):

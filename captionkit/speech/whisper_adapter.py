@@ -114,15 +114,9 @@ class WhisperAdapter:
             np.asarray(result.text_token_probs, dtype=float),
         )
 
-    def transcribe_text(self, audio: np.ndarray, language: str, max_tokens: int) -> str:
-        """One quick greedy pass over a short stretch of audio (a check, not a transcript)."""
-        return " ".join(word.text.strip() for word in self._greedy(audio, language, max_tokens, False))
-
     def transcribe_checked(self, audio: np.ndarray, language: str, max_tokens: int) -> list[HeardWord]:
-        """Like :meth:`transcribe_text`, with each word's probability (the mean of its tokens')."""
-        return self._greedy(audio, language, max_tokens, True)
-
-    def _greedy(self, audio: np.ndarray, language: str, max_tokens: int, probabilities: bool) -> list[HeardWord]:
+        """One quick greedy pass over a short stretch of audio (a check, not a transcript), with each word's
+        probability (the mean of its tokens')."""
         segments, _info = self._whisper.transcribe(
             audio,
             language=language,
@@ -130,11 +124,9 @@ class WhisperAdapter:
             temperature=0.0,
             max_new_tokens=max_tokens,  # no runaway repetition
             without_timestamps=True,
-            word_timestamps=probabilities,
+            word_timestamps=True,
             condition_on_previous_text=False,
         )
-        if not probabilities:
-            return [HeardWord(text, 0.0, 0.0, 1.0) for segment in segments for text in segment.text.split()]
         return [
             HeardWord(word.word, float(word.start), float(word.end), float(word.probability))
             for segment in segments
