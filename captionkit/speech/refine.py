@@ -111,6 +111,10 @@ class RefineOptions:
     #: ... and one that puts a word start farther than this outside the attention's span of the word: the
     #: lag-corrected attention is rarely this far off, a lost alignment without the silence model often is.
     sphinx_retry_max_shift_seconds: float = 0.3
+    #: A word pocketsphinx makes longer than this many times its usual length, by moving its boundary with the next
+    #: word further from the attention's than ``stretch_smear_seconds``, gives the time back (measured on the tuning
+    #: corpora: no word of two letters or more that pocketsphinx timed right is longer than 2x).
+    sphinx_long_word_factor: float = 2.0
     #: Gaussians pocketsphinx scores per frame (its default, 4, loses its way on unusual voices).
     sphinx_top_gaussians: int = 8
     #: Noise (standard deviation, in 16-bit steps) added to what pocketsphinx hears, the same on every run: in digital
@@ -467,6 +471,7 @@ def sphinx_realign(
         position += 1
         if times is not None:
             _write_times(words, stretch, times, begin, finish, options)
+            _unstretched(words, planned, stretch, options)
             continue
         # or the stretch is too long for it to keep its way: its halves, cut at silences inside
         _realign_halves(words, planned, stretch, begin, finish, audio, sample_rate, speech, options, language)
@@ -493,6 +498,7 @@ def _realign_halves(
             continue  # the cut fell inside a word, and its silence model took the rest: keep the times of step 2
         if times is not None:
             _write_times(words, half, times, low, high, options)
+            _unstretched(words, planned, half, options)
         else:
             _realign_halves(words, planned, half, low, high, audio, sample_rate, speech, options, language)
 
@@ -505,6 +511,23 @@ def _write_times(
     for index, (start, end) in zip(stretch, times):
         words[index].start = min(finish, max(begin, start + options.sphinx_start_bias_seconds))
         words[index].end = min(finish, max(words[index].start, end + options.sphinx_end_bias_seconds))
+
+
+def _unstretched(words: list[Word], planned: list[Word], stretch: list[int], options: RefineOptions) -> None:
+    """Where pocketsphinx moved the boundary between two words of ``stretch`` further from the attention's than
+    the attention smears (``stretch_smear_seconds``), and so made the word that gained the time longer than
+    ``sphinx_long_word_factor`` times its usual length, the boundary goes back to the attention's start of the
+    second word: the word it squeezed is where the attention heard it."""
+    for before, after in zip(stretch, stretch[1:]):
+        first, second, heard = words[before], words[after], planned[after].start
+        if not first.start + options.min_word_seconds <= heard <= second.end - options.min_word_seconds:
+            continue
+        late = second.start - heard > options.stretch_smear_seconds
+        early = heard - second.start > options.stretch_smear_seconds
+        gainer = first if late else second
+        if (late or early) and gainer.end - gainer.start > options.sphinx_long_word_factor * _spoken_length(gainer.text, options):
+            second.start = heard
+            first.end = min(first.end, heard) if early else heard
 
 
 def _meet_at_pause(words: list[Word], before: int, after: int, pause: tuple[float, float], options: RefineOptions) -> None:
