@@ -22,8 +22,10 @@ sentence onsets, both checked against the waveform's energy;
    last word, the attention put the next word after the pause: the stretch
    is aligned again with it. A word it makes far longer than usual, by moving
    a boundary further from the attention's than the attention smears, gives
-   the time back to the next word. A stretch it cannot align is tried with
-   the next one, then in halves cut at its longest inner silence; what still
+   the time back to the next word, and a clause's pause it put inside a word
+   (the attention's boundary near it) parts the two words there. A stretch it
+   cannot align is tried with the next one, then in halves cut at its longest
+   inner silence; what still
    fails, or strays from the attention further than the attention ever errs,
    keeps the times of step 2, but where a stretch was halved at a clause's
    pause (a comma's, often too short for step 2) the words on either side
@@ -486,6 +488,7 @@ def sphinx_realign(
         if times is not None:
             _write_times(words, stretch, times, begin, finish, options)
             _unstretched(words, planned, stretch, options)
+            _at_clause_pauses(words, planned, stretch, speech, options)
             continue
         # or the stretch is too long for it to keep its way: its halves, cut at silences inside
         _realign_halves(words, planned, stretch, begin, finish, audio, sample_rate, speech, options, language)
@@ -513,6 +516,7 @@ def _realign_halves(
         if times is not None:
             _write_times(words, half, times, low, high, options)
             _unstretched(words, planned, half, options)
+            _at_clause_pauses(words, planned, half, speech, options)
         else:
             _realign_halves(words, planned, half, low, high, audio, sample_rate, speech, options, language)
 
@@ -550,6 +554,33 @@ def _unstretched(words: list[Word], planned: list[Word], stretch: list[int], opt
         if (late or early) and gainer.end - gainer.start > options.sphinx_long_word_factor * _spoken_length(gainer.text, options):
             second.start = heard
             first.end = min(first.end, heard) if early else heard
+
+
+def _at_clause_pauses(
+    words: list[Word], planned: list[Word], stretch: list[int], speech: np.ndarray, options: RefineOptions
+) -> None:
+    """Where pocketsphinx put a clause's pause (a silence of at least ``split_silence_seconds`` after a word that ends
+    a clause) inside one of the two words around it, and the attention put their boundary within
+    ``stretch_smear_seconds`` of it, the first word ends where the pause begins and the second starts where it
+    ends."""
+    for before, after in zip(stretch, stretch[1:]):
+        first, second = words[before], words[after]
+        if not ends_clause(first.text):
+            continue
+        for pause in _silences(_within(speech, first.start, second.end, options), options.split_silence_seconds,
+                               options.frame_seconds):
+            begin, end = first.start + pause[0], first.start + pause[1]
+            inside = second.start < begin and end < second.end or first.start < begin and end < first.end
+            if inside and begin - options.stretch_smear_seconds <= planned[after].start <= end + options.stretch_smear_seconds:
+                _meet_at_pause(words, before, after, (begin, end), options)
+                first.end = begin  # the sound up to the pause is the first word's
+                break
+
+
+def _within(speech: np.ndarray, start: float, end: float, options: RefineOptions) -> np.ndarray:
+    """The speech mask from ``start`` to ``end``, with sound at both edges (so a silence there is not inside)."""
+    frame = options.frame_seconds
+    return np.concatenate([[True], speech[int(round(start / frame)) + 1 : int(round(end / frame))], [True]])
 
 
 def _meet_at_pause(words: list[Word], before: int, after: int, pause: tuple[float, float], options: RefineOptions) -> None:
