@@ -18,9 +18,9 @@ sentence onsets, both checked against the waveform's energy;
    stretch of words between unambiguous pauses (Spanish and German words are
    spelled in its phones by rule). It hears each stretch with a faint fixed
    noise floor and the stretch's own cepstral mean, so a stretch comes out the
-   same whatever was aligned before. Where it leaves sound after a stretch's
-   last word, the attention put the next word after the pause: the stretch
-   is aligned again with it. A word it makes far longer than usual, by moving
+   same whatever was aligned before. Where it leaves sound in a stretch to no
+   word, the attention put the next word after the pause: the stretch is
+   aligned again with it. A word it makes far longer than usual, by moving
    a boundary further from the attention's than the attention smears, gives
    the time back to the next word, and a clause's pause it put inside a word
    (the attention's boundary near it) parts the two words there. A stretch it
@@ -101,7 +101,8 @@ class RefineOptions:
     split_silence_seconds: float = 0.05
     #: A half's answer is refused when pocketsphinx gave more than this much sound to no word, just before a word
     #: it put further than ``sphinx_retry_max_shift_seconds`` from the attention (a half cut inside a word); a
-    #: stretch that leaves this much sound after its last word is aligned again with the next stretch's first word.
+    #: stretch that leaves this much sound to no word is aligned again with the next stretch's first word (and
+    #: kept so if that leaves less).
     sphinx_max_unworded_seconds: float = 0.15
     #: Words per stretch at most (a longer one is cut between two words).
     stretch_max_words: int = 40
@@ -475,13 +476,14 @@ def sphinx_realign(
             if merged is not None:
                 stretch, finish, times = stretch + following, next_finish, merged
                 position += 1
-        if times is not None and position + 1 < len(stretches) and _unworded_after(times, finish, speech, options):
+        unworded = _unworded(times, begin, finish, speech, options) if times is not None else 0.0
+        if unworded > options.sphinx_max_unworded_seconds and position + 1 < len(stretches):
             # the attention put a word of this stretch after the pause: take the next stretch's first word back
             following, next_begin, next_finish = stretches[position + 1]
             taken = _sphinx_times([words[i].text for i in stretch + following[:1]], audio, sample_rate, speech, begin,
                                   finish, options, language, _only_speech(planned, stretch + following[:1]),
                                   [planned[i] for i in stretch + following[:1]])
-            if taken is not None and not _unworded_after(taken, finish, speech, options):
+            if taken is not None and _unworded(taken, begin, finish, speech, options) < unworded:
                 stretch, times = stretch + following[:1], taken
                 stretches[position + 1 : position + 2] = [(following[1:], next_begin, next_finish)] if following[1:] else []
         position += 1
@@ -531,12 +533,16 @@ def _write_times(
         words[index].end = min(finish, max(words[index].start, end + options.sphinx_end_bias_seconds))
 
 
-def _unworded_after(times: list[tuple[float, float]], finish: float, speech: np.ndarray, options: RefineOptions) -> bool:
-    """Whether pocketsphinx left more than ``sphinx_max_unworded_seconds`` of sound (by the speech mask) after the
-    last word of a stretch, before ``finish``: speech no word of the stretch accounts for."""
+def _unworded(
+    times: list[tuple[float, float]], begin: float, finish: float, speech: np.ndarray, options: RefineOptions
+) -> float:
+    """How much sound (by the speech mask) between ``begin`` and ``finish`` pocketsphinx gave to no word of a
+    stretch: speech no word of it accounts for."""
     frame = options.frame_seconds
-    sound = float(np.sum(speech[int(round(times[-1][1] / frame)) : int(round(finish / frame))])) * frame
-    return sound > options.sphinx_max_unworded_seconds
+    ends = [begin, *(end for _, end in times)]
+    starts = [*(start for start, _ in times), finish]
+    sound = sum(float(np.sum(speech[int(round(low / frame)) : int(round(high / frame))])) for low, high in zip(ends, starts))
+    return sound * frame
 
 
 def _unstretched(words: list[Word], planned: list[Word], stretch: list[int], options: RefineOptions) -> None:
