@@ -566,9 +566,9 @@ def _at_clause_pauses(
     words: list[Word], planned: list[Word], stretch: list[int], speech: np.ndarray, options: RefineOptions
 ) -> None:
     """Where pocketsphinx put a clause's pause (a silence of at least ``split_silence_seconds`` after a word that ends
-    a clause) inside one of the two words around it, and the attention put their boundary within
-    ``stretch_smear_seconds`` of it, the first word ends where the pause begins and the second starts where it
-    ends."""
+    a clause) inside one of the two words around it, with at least ``min_word_seconds`` of that word on the far side,
+    and the attention put their boundary within ``stretch_smear_seconds`` of it, the first word ends where the pause
+    begins and the second starts where it ends."""
     for before, after in zip(stretch, stretch[1:]):
         first, second = words[before], words[after]
         if not ends_clause(first.text):
@@ -576,7 +576,8 @@ def _at_clause_pauses(
         for pause in _silences(_within(speech, first.start, second.end, options), options.split_silence_seconds,
                                options.frame_seconds):
             begin, end = first.start + pause[0], first.start + pause[1]
-            inside = second.start < begin and end < second.end or first.start < begin and end < first.end
+            shortest = options.min_word_seconds  # a word's worth of sound on the pause's other side, not jitter
+            inside = second.start < begin - shortest and end < second.end or first.start < begin and end + shortest < first.end
             if inside and begin - options.stretch_smear_seconds <= planned[after].start <= end + options.stretch_smear_seconds:
                 _meet_at_pause(words, before, after, (begin, end), options)
                 first.end = begin  # the sound up to the pause is the first word's
