@@ -102,7 +102,7 @@ class RefineOptions:
     #: A half's answer is refused when pocketsphinx gave more than this much sound to no word, just before a word
     #: it put further than ``sphinx_retry_max_shift_seconds`` from the attention (a half cut inside a word); a
     #: stretch that leaves this much sound to no word is aligned again with the next stretch's first word (and
-    #: kept so if that leaves less).
+    #: kept so if that word then accounts for this much more of it).
     sphinx_max_unworded_seconds: float = 0.15
     #: Words per stretch at most (a longer one is cut between two words).
     stretch_max_words: int = 40
@@ -483,7 +483,7 @@ def sphinx_realign(
             taken = _sphinx_times([words[i].text for i in stretch + following[:1]], audio, sample_rate, speech, begin,
                                   finish, options, language, _only_speech(planned, stretch + following[:1]),
                                   [planned[i] for i in stretch + following[:1]])
-            if taken is not None and _unworded(taken, begin, finish, speech, options) < unworded:
+            if taken is not None and _unworded(taken, begin, finish, speech, options) < unworded - options.sphinx_max_unworded_seconds:
                 stretch, times = stretch + following[:1], taken
                 stretches[position + 1 : position + 2] = [(following[1:], next_begin, next_finish)] if following[1:] else []
         position += 1
