@@ -583,7 +583,9 @@ def _heard(
     ``heard_share`` of the script words there, a word alike to one of them or
     one the model was unsure of (under ``unsure_probability``: speech it could
     not make out, as an accent makes it); other words said clearly in the
-    run's place are not the run.
+    run's place are not the run. A transcript that does not have
+    ``heard_share`` of the words around the run is no evidence either way, and
+    the run is taken as said.
     """
     start, end = span
     placed = [i for i, word in enumerate(words) if word.start < end and word.end > start and _normalized(word.text)]
@@ -595,6 +597,10 @@ def _heard(
         for position, partner in _word_pairs(texts, [text for text, _ in heard], options).items()
         if _similar(texts[position], heard[partner][0], options) and not mismatch.first <= placed[position] <= mismatch.last
     }
+    around = [text for i, text in zip(placed, texts) if not mismatch.first <= i <= mismatch.last]
+    found = sum(1 for text in around if any(_similar(text, other, options) for other, _ in heard))
+    if found < options.heard_share * len(around):
+        return True  # the transcript does not even hear the words around the run: it is no evidence against it
     before = max((p for p in anchors if placed[p] < mismatch.first), default=None)
     after = min((p for p in anchors if placed[p] > mismatch.last), default=None)
     script = texts[before + 1 if before is not None else 0 : after if after is not None else len(texts)]
