@@ -7,7 +7,11 @@ MP4/MKV with every language) or ``caption`` jobs. Each run is the command a user
 ``python -m captionkit batch``, in its own process, so its time covers everything: starting Python,
 planning, starting the workers (or the Dask cluster), running, the state file and the report.
 
-    python benchmarks/batch_speed.py [--clips 20] [--repeat 2] [--kind localize|caption]
+    python benchmarks/batch_speed.py [--clips 20] [--repeat 2] [--kind localize|caption] [--size WxH] [--burn]
+
+The default (20 tiny clips, nothing burned: a few seconds of work) shows the executors' fixed costs at their
+worst. The issue's own batch, 10 short videos in es, ja and ar with the captions burned in, is
+``--clips 10 --size 1280x720 --burn``.
 
 Ways: local executor with 1 and with 2 workers; ``--executor dask`` with 2 workers, which starts (and
 stops) its own LocalCluster; and ``--executor dask --scheduler`` on a running 2-worker cluster started
@@ -150,11 +154,11 @@ def timed_on_running_cluster(folder: Path) -> tuple[float, float]:
         reap_orphans()
 
 
-def make_project(folder: Path, clips: int, kind: str) -> None:
+def make_project(folder: Path, clips: int, kind: str, size: tuple[int, int] = (160, 90), burn: bool = False) -> None:
     """``clips`` clips with their scripts and translations (10 different lines, copied under new names beyond)."""
     cache = folder.parent / "cache"
     cache.mkdir()
-    made = make_clips(folder, min(clips, len(LINES)), cache=cache)
+    made = make_clips(folder, min(clips, len(LINES)), cache=cache, size=size)
     translations = write_translations(folder / "translations", len(made))
     for extra in range(len(made), clips):
         source, name = made[extra % len(made)], f"extra {extra:03d}"
@@ -162,7 +166,7 @@ def make_project(folder: Path, clips: int, kind: str) -> None:
         shutil.copy2(folder / "scripts" / f"{source.stem}.txt", folder / "scripts" / f"{name}.txt")
         for language in TRANSLATED:
             shutil.copy2(translations / f"{source.stem}.{language}.csv", translations / f"{name}.{language}.csv")
-    (folder / "batch.toml").write_text(MANIFESTS[kind], encoding="utf-8")
+    (folder / "batch.toml").write_text(MANIFESTS[kind] + ("burn = true\n" if burn else ""), encoding="utf-8")
 
 
 def main() -> None:
@@ -170,12 +174,17 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=20, help="number of clips, i.e. jobs (default 20)")
     parser.add_argument("--repeat", type=int, default=2, help="rounds over every way; the fastest counts (default 2)")
     parser.add_argument("--kind", choices=sorted(MANIFESTS), default="localize", help="job kind (default localize)")
+    parser.add_argument("--size", default="160x90", help="the clips' frame size, WxH (default 160x90)")
+    parser.add_argument("--burn", action="store_true", help="burn the captions in (every language of a localize job)")
     args = parser.parse_args()
+    size = tuple(int(side) for side in args.size.lower().split("x"))
+    if len(size) != 2:
+        parser.error(f"--size {args.size}: give WIDTHxHEIGHT, e.g. 1280x720")
     adopt_orphans()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="captionkit-batch-bench-") as work:
         folder = Path(work) / "project"
-        make_project(folder, args.clips, args.kind)
+        make_project(folder, args.clips, args.kind, (size[0], size[1]), args.burn)
         ways = {
             "local, 1 worker": lambda: timed_batch(folder, "--workers", "1", "--executor", "local"),
             "local, 2 workers": lambda: timed_batch(folder, "--workers", "2", "--executor", "local"),
@@ -191,7 +200,8 @@ def main() -> None:
                 rounds[-1][name] = wall
                 previous = best.get(name, (float("inf"), float("inf")))
                 best[name] = (min(previous[0], wall), min(previous[1], cpu))
-    print(f"{args.clips} {args.kind} jobs (one spoken line each, 160x90), fastest of {args.repeat} runs, "
+    print(f"{args.clips} {args.kind} jobs (one spoken line each, {args.size}{', burned' if args.burn else ''}), "
+          f"fastest of {args.repeat} runs, "
           f"{os.cpu_count()} CPUs, load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after")
     print(f"{'way':<30} {'wall':>8} {'jobs/hour':>10} {'CPU':>8}")
     for name, (wall, cpu) in best.items():
@@ -208,6 +218,9 @@ def main() -> None:
         paired = sorted((walls[name] / walls["local, 2 workers"] - 1) * 100 for walls in rounds)
         print(f"{name} against local, 2 workers in the same round: median {statistics.median(paired):+.1f} %, "
               f"range {paired[0]:+.1f} .. {paired[-1]:+.1f} %")
+    start = statistics.median(walls["dask, own LocalCluster, 2 w."] - walls["dask, running cluster, 2 w."]
+                              for walls in rounds)
+    print(f"the own cluster's start and stop (own minus running cluster, same round, median): {start:+.2f} s")
 
 
 if __name__ == "__main__":

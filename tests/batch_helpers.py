@@ -30,8 +30,9 @@ LINES = [
 TRANSLATED = {"es": 1, "ja": 2, "ar": 3}
 
 
-def make_clips(folder: Path, count: int = len(LINES), *, cache: Path) -> list[Path]:
-    """``count`` black 160x90 clips of one spoken line each in ``folder/videos``, scripts in ``folder/scripts``.
+def make_clips(folder: Path, count: int = len(LINES), *, cache: Path, size: tuple[int, int] = (160, 90)) -> list[Path]:
+    """``count`` black clips (160x90 unless ``size`` says otherwise) of one spoken line each in ``folder/videos``,
+    scripts in ``folder/scripts``.
 
     Clips are made once into ``cache`` and copied, so every test gets the same bytes cheaply.
     """
@@ -41,10 +42,10 @@ def make_clips(folder: Path, count: int = len(LINES), *, cache: Path) -> list[Pa
     made = []
     for number, (english, *_) in enumerate(LINES[:count], start=1):
         name = f"lesson {number:02d}"
-        cached = cache / f"{name}.mp4"
+        cached = cache / f"{name} {size[0]}x{size[1]}.mp4"
         if not cached.exists():
             speech = speak_to_wav(english, cache / f"{name}.wav", lead=0.3, tail=0.4)
-            synthetic.make_video(cached, round(speech.duration + 0.1, 2), size=(160, 90), source="black",
+            synthetic.make_video(cached, round(speech.duration + 0.1, 2), size=size, source="black",
                                  audio=cache / f"{name}.wav")
         shutil.copy2(cached, videos / f"{name}.mp4")
         (scripts / f"{name}.txt").write_text(english + "\n", encoding="utf-8")

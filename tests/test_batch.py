@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -65,7 +66,7 @@ def state_of(manifest: Path) -> dict:
 
 
 def kill_when_done(manifest: Path, done: int, *args: str) -> None:
-    """Start the batch, SIGKILL it (and its workers) once ``done`` tasks have finished."""
+    """Start the batch, SIGKILL it once ``done`` tasks have finished, and see its workers end with it."""
     environment = {**os.environ, "PYTHONPATH": str(REPO), "CAPTIONKIT_PROGRESS": "off"}
     process = subprocess.Popen([sys.executable, "-m", "captionkit", "batch", str(manifest), *args],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment,
@@ -81,9 +82,30 @@ def kill_when_done(manifest: Path, done: int, *args: str) -> None:
                 break
             time.sleep(0.05)
         assert process.poll() is None, "the batch ended before it could be killed"
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)
+        os.kill(process.pid, signal.SIGKILL)  # the batch alone: its workers must not go on without it
         process.wait()
+        assert session_ends(process.pid), "the batch's workers outlived it"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def session_ends(session: int, seconds: float = 15.0) -> bool:
+    """Whether every process of ``session`` (a batch and all it started) is gone within ``seconds``."""
+    import psutil
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        members = []
+        for pid in psutil.pids():
+            with contextlib.suppress(OSError):
+                if os.getsid(pid) == session and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                    members.append(pid)
+        if not members:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def posters_with_captions(screenshot: Path, size=(320, 180)) -> int:

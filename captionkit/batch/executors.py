@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import queue as queue_module
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any
 from ..errors import CaptionkitError
 from .manifest import Task
 from .state import FAILED, TaskRecord, now
-from .tasks import THREADS_VARIABLE, ProgressSink, run_task, use_threads
+from .tasks import THREADS_VARIABLE, WORKER_MODULES, ProgressSink, run_task, use_threads
 
 #: Memory one worker may need (speech model, decoded audio, ffmpeg), for the default worker count.
 WORKER_MEMORY = 1_500_000_000
@@ -33,9 +32,9 @@ PROGRESS_TOPIC = "captionkit-batch-progress"
 #: event-loop tick check every 20 ms and the system monitor every 0.5 s in every process, and work
 #: stealing every 100 ms. An idle 2-worker LocalCluster took 0.09 CPU seconds per second (4.5 % of a
 #: 2-CPU machine); 0.025 with these settings, 0.011 without the memory limit too (``run_dask``).
-#: Workers of a cluster the batch starts are forked from a server that imported ``distributed`` once,
-#: instead of each importing it in a fresh interpreter (about 1 CPU second less per batch on 2
-#: workers). The nanny's ``MALLOC_TRIM_THRESHOLD_=65536``, which made alignment take 35 % more CPU
+#: Workers of a cluster the batch starts are forked from a server that imported ``distributed`` and
+#: the task modules once (:func:`worker_context`), instead of each importing them in a fresh interpreter
+#: (about 1 CPU second less per worker). The nanny's ``MALLOC_TRIM_THRESHOLD_=65536``, which made alignment take 35 % more CPU
 #: than in a local worker, is overridden in every task by :func:`captionkit.batch.tasks.keep_freed_memory`.
 DASK_CONFIG = {
     "distributed.worker.profile.enabled": False,
@@ -96,17 +95,16 @@ def run_local(
     on_finished: OnFinished, on_progress: ProgressSink | None = None, on_done: OnDone | None = None,
 ) -> None:
     """Run ``tasks`` in ``workers`` local processes, each with its share of the machine's threads."""
-    import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited threads or locks
+    context = worker_context(WORKER_MODULES)
     messages = context.Queue()
     threads = threads_per_worker(workers)
     waiting, slots = list(tasks), _Slots(workers, job_workers)
     while waiting:
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_local_worker,
-                                 initargs=(threads, messages)) as pool:
+                                 initargs=(threads, messages, os.getpid())) as pool:
             running: dict[Any, Task] = {}
             try:
                 while waiting or running:
@@ -131,19 +129,60 @@ def run_local(
     _drain(messages, on_progress)
 
 
+def worker_context(modules: Iterable[str]) -> Any:
+    """Where worker processes come from: forked from one server process (no threads, no inherited locks)
+    that imports ``modules`` once, starting now so that it does so while this process goes on; on a
+    system without fork servers, fresh interpreters."""
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows
+        return multiprocessing.get_context("spawn")
+    from multiprocessing import forkserver
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(modules))  # used when the server starts; a running one is kept
+    forkserver.ensure_running()
+    return context
+
+
 _local_messages: Any = None
 
 
-def _start_local_worker(threads: int, messages: Any) -> None:
-    """Set up a local worker process: its thread share, its progress queue, and death with its parent."""
+def _start_local_worker(threads: int, messages: Any, batch: int) -> None:
+    """Set up a local worker process: its thread share, its progress queue, and death with the batch
+    (process ``batch``, which is not its parent: workers come from the fork server)."""
     global _local_messages
     use_threads(threads)
     _local_messages = messages
-    if sys.platform.startswith("linux"):  # a batch killed outright must not leave workers running
-        import ctypes
-        import signal
+    import threading
 
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    threading.Thread(target=_end_with, args=(batch,), name="captionkit-end-with-batch", daemon=True).start()
+
+
+def _end_with(batch: int) -> None:
+    """Kill this process as soon as process ``batch`` ends, however it ends (a batch killed outright must
+    not leave its workers running): at once with a Linux process descriptor, else within half a second."""
+    import select
+    import signal
+
+    try:
+        select.select([os.pidfd_open(batch)], [], [])
+    except ProcessLookupError:  # already gone
+        pass
+    except (AttributeError, OSError):  # no process descriptors here: look twice a second
+        while _alive(batch):
+            time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process now has the number: ours has ended
+        return False
+    return True
 
 
 def _run_local_task(task: Task, output: Path, threads: int) -> TaskRecord:
@@ -169,6 +208,8 @@ def run_dask(
 ) -> None:
     """Run ``tasks`` on the Dask cluster at ``scheduler`` (``tcp://host:port``), or on a local cluster of
     ``workers`` processes on 127.0.0.1 when no scheduler is given."""
+    if not scheduler:  # the cluster's workers: their server imports while this process imports distributed
+        worker_context(("distributed", *WORKER_MODULES))
     try:
         import dask
         from distributed import Client, LocalCluster, wait

@@ -24,6 +24,12 @@ ProgressSink = Callable[[str, str, float], None]
 #: Width of poster frames in the report, in pixels (smaller videos keep their own width).
 POSTER_WIDTH = 320
 THREADS_VARIABLE = "CAPTIONKIT_THREADS"
+#: What tasks import (the jobs, the speech model's runtime, libass's fonts, the formats): the fork server
+#: that starts a batch's own worker processes imports them once, instead of every worker on its first task
+#: (about 0.5 CPU seconds each).
+WORKER_MODULES = ("captionkit.batch.tasks", "captionkit.jobs.caption", "captionkit.jobs.localize",
+                  "captionkit.jobs.render", "captionkit.speech.align", "captionkit.render.burn",
+                  "captionkit.cues.lint", "captionkit.formats.ass", "faster_whisper")
 
 
 @dataclass(frozen=True)
