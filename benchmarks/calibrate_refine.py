@@ -44,6 +44,8 @@ SWEEPS = {
     "sphinx_retry_max_shift_seconds": (0.2, 0.3, 0.45, 10.0),
     "sphinx_retry_without_fillers": (False, True),
     "silence_below_speech_db": (30.0, 35.0, 40.0),
+    "clause_pause_below_db": (20.0, 25.0, 30.0, 200.0),
+    "clause_pause_context_seconds": (0.25, 0.5, 1.0),
 }
 
 

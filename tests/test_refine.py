@@ -212,7 +212,8 @@ def test_a_word_after_a_commas_pause_starts_there_when_the_acoustic_aligner_fail
 @pytest.mark.slow
 def test_a_word_the_acoustic_aligner_stretches_over_the_next_gives_the_time_back():
     """Held-out espeak voice en-gb-x-gbcwmd: pocketsphinx aligns "... always jam on Mondays?" but gives "on" 0.4 s
-    (2.9x its usual length) and starts "Mondays?" 0.27 s late, where the attention heard it 0.07 s late."""
+    (2.9x its usual length) and starts "Mondays?" 0.27 s late, where the attention heard it 0.07-0.12 s late (the
+    attention's 20 ms frames differ by one between CPUs)."""
     from benchmarks import truth
     from captionkit.speech.align import align_script
 
@@ -221,7 +222,7 @@ def test_a_word_the_acoustic_aligner_stretches_over_the_next_gives_the_time_back
     words = align_script(clip.audio, clip.text, progress_label=None).words
     errors = [word.start - true.start for word, true in zip(words, clip.words) if true is not None]
     assert len(errors) == len(clip.script_words)
-    assert max(np.abs(errors)) < 0.1
+    assert max(np.abs(errors)) < 0.15
     assert _ordered_without_overlap(words)
 
 
@@ -241,3 +242,34 @@ def test_a_word_the_attention_put_after_a_pause_is_aligned_before_it():
     assert len(errors) == len(clip.script_words)
     assert max(np.abs(errors)) < 0.15
     assert _ordered_without_overlap(words)
+
+
+@pytest.mark.slow
+def test_a_commas_pause_that_is_quiet_but_not_silent_parts_the_words_around_it():
+    """Held-out espeak voice en-029+f4 at 1.16x: the comma's pause after "bakery," is 28-32 dB below the words
+    around it but above the silence level; pocketsphinx cannot align the stretch, and the attention put "then"
+    inside "bakery," (-275 ms). The failed stretch is halved at that pause, after the clause's end."""
+    from benchmarks import truth
+    from captionkit.speech.align import align_script
+
+    clip = truth.load_clip(truth.ClipSpec(
+        "refine-then", "espeak", "en-029+f4", "en", 0, 4, speed=1.16, pitch=48, held_out=True,
+        script=("Turn left at the bakery, then walk straight for two blocks.", "The river was wide and very quiet.")))
+    words = align_script(clip.audio, clip.text, progress_label=None).words
+    errors = [word.start - true.start for word, true in zip(words, clip.words) if true is not None]
+    assert len(errors) == len(clip.script_words)
+    assert abs(errors[clip.script_words.index("then")]) < 0.1
+    assert max(np.abs(errors)) < 0.15
+    assert _ordered_without_overlap(words)
+
+
+def test_a_quiet_stretch_between_loud_words_is_a_clause_pause_but_not_silence():
+    """The clause-pause mask hears a 100 ms stretch 30 dB below the bursts around it as quiet; the speech mask,
+    whose silence is 35 dB below the loudest speech, still hears it as sound."""
+    audio = _bursts([(0.2, 0.6), (0.7, 1.1)], 1.4)
+    rng = np.random.default_rng(1)
+    audio[int(0.6 * RATE) : int(0.7 * RATE)] = rng.normal(0, 0.2 * 10 ** (-30 / 20), int(0.1 * RATE))
+    frames = slice(int(0.63 / DEFAULT_OPTIONS.frame_seconds), int(0.67 / DEFAULT_OPTIONS.frame_seconds))
+    assert speech_mask(audio, RATE)[frames].all()
+    assert not refine.clause_sound_mask(audio, RATE)[frames].any()
+    assert refine.clause_sound_mask(audio, RATE)[int(0.4 / 0.01)]
