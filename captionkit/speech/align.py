@@ -583,9 +583,11 @@ def _heard(
     ``heard_share`` of the script words there, a word alike to one of them or
     one the model was unsure of (under ``unsure_probability``: speech it could
     not make out, as an accent makes it); other words said clearly in the
-    run's place are not the run. A transcript that does not have
-    ``heard_share`` of the words around the run is no evidence either way, and
-    the run is taken as said.
+    run's place are not the run. Where the model ran the run's speech into an
+    anchor's word (``aufklare`` for "nachts klare"), the letters it added on
+    the run's side are a word heard in the run's place. A transcript that does
+    not have ``heard_share`` of the words around the run is no evidence either
+    way, and the run is taken as said.
     """
     start, end = span
     placed = [i for i, word in enumerate(words) if word.start < end and word.end > start and _normalized(word.text)]
@@ -605,11 +607,25 @@ def _heard(
     after = min((p for p in anchors if placed[p] > mismatch.last), default=None)
     script = texts[before + 1 if before is not None else 0 : after if after is not None else len(texts)]
     place = heard[anchors[before] + 1 if before is not None else 0 : anchors[after] if after is not None else len(heard)]
+    if before is not None:
+        place = _run_into(texts[before], heard[anchors[before]], after=False) + place
+    if after is not None:  # "aufklare" for "klare": "auf" was heard in the run's place
+        place = place + _run_into(texts[after], heard[anchors[after]], after=True)
     said = sum(
         1 for text, probability in place
         if probability < options.unsure_probability or any(_similar(text, other, options) for other in script)
     )
     return said >= options.heard_share * len(script)
+
+
+def _run_into(anchor: str, heard: tuple[str, float], after: bool) -> list[tuple[str, float]]:
+    """The letters the model ran into an anchor's word from the doubted run's side, as a word heard in the run's
+    place with the word's probability: ``heard`` is the ``anchor`` word with more letters before it (an anchor
+    ``after`` the run) or after it (one before the run); otherwise nothing."""
+    text, probability = heard
+    if len(text) > len(anchor) and (text.endswith(anchor) if after else text.startswith(anchor)):
+        return [(text[: len(text) - len(anchor)] if after else text[len(anchor) :], probability)]
+    return []
 
 
 def _word_pairs(script: list[str], heard: list[str], options: AlignOptions) -> dict[int, int]:
