@@ -34,6 +34,20 @@ def _ordered_without_overlap(words: list[Word]) -> bool:
     return all(a.start <= a.end <= b.start + 1e-9 for a, b in itertools.pairwise(words))
 
 
+def _aligned_start_errors(name: str, voice: str, speed: float, pitch: int, script: tuple[str, ...]):
+    """A held-out espeak clip of ``script`` aligned by the public path: its words, and each word's start error."""
+    from benchmarks import truth
+    from captionkit.speech.align import align_script
+
+    clip = truth.load_clip(truth.ClipSpec(name, "espeak", voice, "en", 0, 4, speed=speed, pitch=pitch, held_out=True,
+                                          script=script))
+    words = align_script(clip.audio, clip.text, progress_label=None).words
+    errors = [word.start - true.start for word, true in zip(words, clip.words) if true is not None]
+    assert len(errors) == len(clip.script_words)
+    assert _ordered_without_overlap(words)
+    return clip.script_words, np.array(errors)
+
+
 def test_speech_mask_finds_the_bursts():
     mask = speech_mask(_bursts([(0.5, 1.0), (1.6, 2.0)], 2.5), RATE)
     assert not mask[:45].any() and mask[52:98].all() and not mask[103:158].any() and mask[162:198].all()
@@ -214,16 +228,9 @@ def test_a_word_the_acoustic_aligner_stretches_over_the_next_gives_the_time_back
     """Held-out espeak voice en-gb-x-gbcwmd: pocketsphinx aligns "... always jam on Mondays?" but gives "on" 0.4 s
     (2.9x its usual length) and starts "Mondays?" 0.27 s late, where the attention heard it 0.07-0.12 s late (the
     attention's 20 ms frames differ by one between CPUs)."""
-    from benchmarks import truth
-    from captionkit.speech.align import align_script
-
-    clip = truth.load_clip(truth.ClipSpec("refine-mondays", "espeak", "en-gb-x-gbcwmd", "en", 0, 4, speed=0.96, pitch=38,
-                                          held_out=True, script=("Why does the printer always jam on Mondays?",)))
-    words = align_script(clip.audio, clip.text, progress_label=None).words
-    errors = [word.start - true.start for word, true in zip(words, clip.words) if true is not None]
-    assert len(errors) == len(clip.script_words)
+    _, errors = _aligned_start_errors("refine-mondays", "en-gb-x-gbcwmd", 0.96, 38,
+                                      ("Why does the printer always jam on Mondays?",))
     assert max(np.abs(errors)) < 0.15
-    assert _ordered_without_overlap(words)
 
 
 @pytest.mark.slow
@@ -231,17 +238,10 @@ def test_a_word_the_attention_put_after_a_pause_is_aligned_before_it():
     """Held-out espeak voice en-us+m3: the attention stretches "work," over the pause after "Great work, everyone!"
     and puts "everyone!" after it, in the next stretch; pocketsphinx then leaves "everyone!"'s sound unworded after
     "work," (and, without the second try, squeezes it into "Turn": 0.87 s late)."""
-    from benchmarks import truth
-    from captionkit.speech.align import align_script
-
-    clip = truth.load_clip(truth.ClipSpec(
-        "refine-everyone", "espeak", "en-us+m3", "en", 0, 4, speed=1.06, pitch=53, held_out=True,
-        script=("Great work, everyone!", "Turn left at the bakery, then walk straight for two blocks.")))
-    words = align_script(clip.audio, clip.text, progress_label=None).words
-    errors = [word.start - true.start for word, true in zip(words, clip.words) if true is not None]
-    assert len(errors) == len(clip.script_words)
+    _, errors = _aligned_start_errors(
+        "refine-everyone", "en-us+m3", 1.06, 53,
+        ("Great work, everyone!", "Turn left at the bakery, then walk straight for two blocks."))
     assert max(np.abs(errors)) < 0.15
-    assert _ordered_without_overlap(words)
 
 
 @pytest.mark.slow
@@ -249,18 +249,11 @@ def test_a_commas_pause_that_is_quiet_but_not_silent_parts_the_words_around_it()
     """Held-out espeak voice en-029+f4 at 1.16x: the comma's pause after "bakery," is 28-32 dB below the words
     around it but above the silence level; pocketsphinx cannot align the stretch, and the attention put "then"
     inside "bakery," (-275 ms). The failed stretch is halved at that pause, after the clause's end."""
-    from benchmarks import truth
-    from captionkit.speech.align import align_script
-
-    clip = truth.load_clip(truth.ClipSpec(
-        "refine-then", "espeak", "en-029+f4", "en", 0, 4, speed=1.16, pitch=48, held_out=True,
-        script=("Turn left at the bakery, then walk straight for two blocks.", "The river was wide and very quiet.")))
-    words = align_script(clip.audio, clip.text, progress_label=None).words
-    errors = [word.start - true.start for word, true in zip(words, clip.words) if true is not None]
-    assert len(errors) == len(clip.script_words)
-    assert abs(errors[clip.script_words.index("then")]) < 0.1
+    script_words, errors = _aligned_start_errors(
+        "refine-then", "en-029+f4", 1.16, 48,
+        ("Turn left at the bakery, then walk straight for two blocks.", "The river was wide and very quiet."))
+    assert abs(errors[script_words.index("then")]) < 0.1
     assert max(np.abs(errors)) < 0.15
-    assert _ordered_without_overlap(words)
 
 
 def test_a_quiet_stretch_between_loud_words_is_a_clause_pause_but_not_silence():
