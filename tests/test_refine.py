@@ -266,3 +266,14 @@ def test_a_quiet_stretch_between_loud_words_is_a_clause_pause_but_not_silence():
     assert speech_mask(audio, RATE)[frames].all()
     assert not refine.clause_sound_mask(audio, RATE)[frames].any()
     assert refine.clause_sound_mask(audio, RATE)[int(0.4 / 0.01)]
+
+
+@pytest.mark.slow
+def test_a_sentences_first_word_starts_at_its_sound_where_the_acoustic_aligner_starts_it_late():
+    """Held-out espeak voice en-029+f4: pocketsphinx gives the soft "F" and the vowel of "First," (0.3 s) to
+    silence and starts the word at its "st"; the pause stage had it at the sound's start, and keeps it."""
+    _, errors = _aligned_start_errors(
+        "refine-first", "en-029+f4", 1.02, 56,
+        ("First, captions follow the script exactly.", "The weather turned cold, so we stayed inside and worked."))
+    assert abs(errors[0]) < 0.05
+    assert max(np.abs(errors)) < 0.15

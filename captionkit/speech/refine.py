@@ -92,8 +92,10 @@ class RefineOptions:
     sentence_bonus_seconds: float = 0.5
     #: After the acoustic aligner, pauses are snapped again from its times, which are near the speech: a pause is
     #: given only to a boundary this near it, without the punctuation bonuses (a laugh between two sentences is
-    #: sound, and the words around it keep their places). 0.2-0.8 s measured the same on the tuning corpora.
-    acoustic_pause_reach_seconds: float = 0.3
+    #: sound, and the words around it keep their places). 0.2-0.8 s measured the same on the tuning corpora; at
+    #: 0.3 s, a sentence's first word that pocketsphinx started 0.3 s into its sound (a soft "F" and the vowel
+    #: left to silence) kept that start; at 0.5 s it starts where its sound does.
+    acoustic_pause_reach_seconds: float = 0.5
     #: A pause long enough to cut the audio into stretches for the acoustic aligner.
     stretch_pause_seconds: float = 0.25
     #: A stretch pocketsphinx cannot align is cut in two at its longest inner silence, if that is this long (a
