@@ -169,7 +169,7 @@ class MuteOptions:
     #: Words after a pause keep the snapping stage's start (as in (a)).
     pause_guard_seconds: float = 0.05
     #: The latest start the decoder tolerates is this much after the true start, taken off (``--tune``: median
-    #: on the words it moved in the tuning clips, en +51, es +44, de +65 ms).
+    #: on the words it moved in the tuning clips, en +49, es +42, de +74 ms).
     start_bias_seconds: float = 0.05
 
 
