@@ -263,9 +263,11 @@ def test_a_quiet_stretch_between_loud_words_is_a_clause_pause_but_not_silence():
     rng = np.random.default_rng(1)
     audio[int(0.6 * RATE) : int(0.7 * RATE)] = rng.normal(0, 0.2 * 10 ** (-30 / 20), int(0.1 * RATE))
     frames = slice(int(0.63 / DEFAULT_OPTIONS.frame_seconds), int(0.67 / DEFAULT_OPTIONS.frame_seconds))
-    assert speech_mask(audio, RATE)[frames].all()
-    assert not refine.clause_sound_mask(audio, RATE)[frames].any()
-    assert refine.clause_sound_mask(audio, RATE)[int(0.4 / 0.01)]
+    speech = speech_mask(audio, RATE)
+    clause_sound = refine.clause_sound_mask(audio, RATE, speech)
+    assert speech[frames].all()
+    assert not clause_sound[frames].any()
+    assert clause_sound[int(0.4 / DEFAULT_OPTIONS.frame_seconds)]
 
 
 @pytest.mark.slow

@@ -201,14 +201,16 @@ def speech_mask(audio: Samples, sample_rate: int, options: RefineOptions = DEFAU
     return level > threshold
 
 
-def clause_sound_mask(audio: Samples, sample_rate: int, options: RefineOptions = DEFAULT_OPTIONS) -> np.ndarray:
-    """The speech mask, less the frames ``clause_pause_below_db`` below the loudest frame within
-    ``clause_pause_context_seconds`` around them: sound in which a clause's pause can be found."""
+def clause_sound_mask(
+    audio: Samples, sample_rate: int, speech: np.ndarray, options: RefineOptions = DEFAULT_OPTIONS
+) -> np.ndarray:
+    """``speech`` (the speech mask of ``audio``), less the frames ``clause_pause_below_db`` below the loudest frame
+    within ``clause_pause_context_seconds`` around them: sound in which a clause's pause can be found."""
     level = frame_levels(audio, sample_rate, options)
     reach = round(options.clause_pause_context_seconds / options.frame_seconds)
     padded = np.pad(level, reach, constant_values=-np.inf)
     loudest = np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1).max(axis=1)
-    return speech_mask(audio, sample_rate, options) & (level > loudest - options.clause_pause_below_db)
+    return speech & (level > loudest - options.clause_pause_below_db)
 
 
 def frame_levels(audio: Samples, sample_rate: int, options: RefineOptions = DEFAULT_OPTIONS) -> np.ndarray:
@@ -479,7 +481,7 @@ def sphinx_realign(
     """
     words = fallback
     duration = len(audio) / sample_rate
-    clause_sound = clause_sound_mask(audio, sample_rate, options)
+    clause_sound = clause_sound_mask(audio, sample_rate, speech, options)
     spoken = _spoken(planned)
     pauses = _silences(speech, options.stretch_pause_seconds, options.frame_seconds)
     stretches = _stretches(planned, spoken, pauses, duration, options)
