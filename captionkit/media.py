@@ -11,6 +11,7 @@ import functools
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -454,24 +455,35 @@ def run_ffmpeg(
 
 def _die_with_parent(parent: int):
     """A ``preexec_fn`` that asks Linux to kill the child when its parent dies (``PR_SET_PDEATHSIG``),
-    and exits at once if the parent is already gone. Elsewhere only the process group is set."""
-    def arrange() -> None:
-        if sys.platform.startswith("linux"):
-            import ctypes
-            import signal
+    and exits at once if the parent is already gone. Elsewhere only the process group is set.
 
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    ``prctl`` is looked up here, in the parent: the child runs between fork and exec with the locks other threads
+    held at the fork still taken (importing ``ctypes`` and loading libc there once left a child waiting on a lock
+    for good, in a test where a service thread ran ffmpeg), so the child only calls it."""
+    prctl = _libc_prctl()
+    kill = int(signal.SIGKILL)
+
+    def arrange() -> None:
+        if prctl is not None:
+            prctl(1, kill, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
         if os.getppid() != parent:
             os._exit(1)
 
     return arrange
 
 
+@functools.cache
+def _libc_prctl() -> Any:
+    """libc's ``prctl`` on Linux, else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True).prctl
+
+
 def _stop(process: subprocess.Popen) -> None:
     """Kill ``process`` and everything it started (its process group) and reap it."""
-    import signal
-
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(Exception):

@@ -102,3 +102,23 @@ def test_ffmpeg_started_by_a_dead_parent_exits_at_once():
     arrange = media._die_with_parent(parent=os.getpid() + 10**6)  # a parent that is not ours
     child = subprocess.run([sys.executable, "-c", "print('ran')"], preexec_fn=arrange, capture_output=True)
     assert child.returncode == 1 and child.stdout == b""
+
+
+def test_ffmpeg_is_started_without_an_import_between_fork_and_exec(monkeypatch):
+    """Between fork and exec the child must not import or load a library: a lock another thread held at the
+    fork stays taken in the child for good. Here the child's every import fails: it must still start."""
+    import builtins
+
+    from captionkit import media
+
+    arrange = media._die_with_parent(os.getpid())
+
+    def no_imports(*args, **kwargs):
+        raise ImportError("the child imported something")
+
+    monkeypatch.setattr(builtins, "__import__", no_imports)
+    try:
+        child = subprocess.run([sys.executable, "-c", "print('ran')"], preexec_fn=arrange, capture_output=True)
+    finally:
+        monkeypatch.undo()
+    assert child.returncode == 0 and child.stdout == b"ran\n", child.stderr
