@@ -431,9 +431,8 @@ def run_ffmpeg(
     if show_progress:
         command[4:4] = ["-progress", "pipe:1", "-nostats"]
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE if show_progress else subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        encoding="utf-8", errors="replace", env=env, start_new_session=True,
-        preexec_fn=_die_with_parent(os.getpid()),
+        [*_dying_with_parent(), *command], stdout=subprocess.PIPE if show_progress else subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace", env=env, start_new_session=True,
     )
     try:
         if show_progress:
@@ -453,33 +452,16 @@ def run_ffmpeg(
         raise ExternalToolError(f"{what} failed: {_last_error_line(stderr)}")
 
 
-def _die_with_parent(parent: int):
-    """A ``preexec_fn`` that asks Linux to kill the child when its parent dies (``PR_SET_PDEATHSIG``),
-    and exits at once if the parent is already gone. Elsewhere only the process group is set.
-
-    ``prctl`` is looked up here, in the parent: the child runs between fork and exec with the locks other threads
-    held at the fork still taken (importing ``ctypes`` and loading libc there once left a child waiting on a lock
-    for good, in a test where a service thread ran ffmpeg), so the child only calls it."""
-    prctl = _libc_prctl()
-    kill = int(signal.SIGKILL)
-
-    def arrange() -> None:
-        if prctl is not None:
-            prctl(1, kill, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-        if os.getppid() != parent:
-            os._exit(1)
-
-    return arrange
-
-
 @functools.cache
-def _libc_prctl() -> Any:
-    """libc's ``prctl`` on Linux, else None."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
+def _dying_with_parent() -> tuple[str, ...]:
+    """A command prefix that has Linux kill the command when this process dies (``PR_SET_PDEATHSIG``, kept across
+    exec): util-linux's ``setpriv --pdeathsig KILL``; nothing where there is none (the process group remains).
 
-    return ctypes.CDLL(None, use_errno=True).prctl
+    Not a ``preexec_fn``: with one, the forked child runs Python's after-fork clean-up before exec, which frees the
+    other threads' objects; a PyAV scaler freed there waited for good on threads the child does not have (a fake
+    inference.sh service thread running ffmpeg hung the test suite)."""
+    setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+    return (setpriv, "--pdeathsig", "KILL", "--") if setpriv else ()
 
 
 def _stop(process: subprocess.Popen) -> None:
