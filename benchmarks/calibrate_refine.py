@@ -76,9 +76,11 @@ def measure_sphinx_bias(data, model: str, language: str, options: refine.RefineO
     starts, ends, total = [], [], 0
     for clip, raw in data:
         lagged = refine.remove_lag(raw, model)
-        speech = refine.speech_mask(clip.audio, truth.RATE, unbiased)
+        level = refine.frame_levels(clip.audio, truth.RATE, unbiased)
+        speech = refine.speech_from_levels(level, unbiased)
         unset = [replace(word, start=-1.0, end=-1.0) for word in lagged]
-        timed = refine.sphinx_realign(lagged, unset, clip.audio, truth.RATE, speech, unbiased, language)
+        timed = refine.sphinx_realign(lagged, unset, clip.audio, truth.RATE, speech,
+                                      refine.clause_sound_mask(level, speech, unbiased), unbiased, language)
         for word, true in zip(timed, clip.words):
             if true is None:
                 continue

@@ -263,8 +263,10 @@ def test_a_quiet_stretch_between_loud_words_is_a_clause_pause_but_not_silence():
     rng = np.random.default_rng(1)
     audio[int(0.6 * RATE) : int(0.7 * RATE)] = rng.normal(0, 0.2 * 10 ** (-30 / 20), int(0.1 * RATE))
     frames = slice(int(0.63 / DEFAULT_OPTIONS.frame_seconds), int(0.67 / DEFAULT_OPTIONS.frame_seconds))
-    speech = speech_mask(audio, RATE)
-    clause_sound = refine.clause_sound_mask(audio, RATE, speech)
+    level = refine.frame_levels(audio, RATE)
+    speech = refine.speech_from_levels(level)
+    clause_sound = refine.clause_sound_mask(level, speech)
+    assert np.array_equal(speech, speech_mask(audio, RATE))
     assert speech[frames].all()
     assert not clause_sound[frames].any()
     assert clause_sound[int(0.4 / DEFAULT_OPTIONS.frame_seconds)]

@@ -169,10 +169,13 @@ def refine_words(
     if method == "none" or not words:
         return [replace(word) for word in words]
     lagged = remove_lag(words, model)
-    speech = speech_mask(audio, sample_rate, options)
+    level = frame_levels(audio, sample_rate, options)
+    speech = speech_from_levels(level, options)
     snapped = snap_to_energy([replace(word) for word in lagged], speech, options)
     if method == "best" and _base_language(language) in SPHINX_LANGUAGES and sphinx_available():
-        realigned = sphinx_realign(lagged, snapped, audio, sample_rate, speech, options, _base_language(language))
+        clause_sound = clause_sound_mask(level, speech, options)
+        realigned = sphinx_realign(lagged, snapped, audio, sample_rate, speech, clause_sound, options,
+                                   _base_language(language))
         near = replace(options, pause_reach_seconds=options.acoustic_pause_reach_seconds, punctuation_bonus_seconds=0.0,
                        sentence_bonus_seconds=0.0)
         snapped = snap_to_energy(keep_in_order(realigned), speech, near)
@@ -189,7 +192,11 @@ LEVEL_BLOCK_FRAMES = 1500
 
 def speech_mask(audio: Samples, sample_rate: int, options: RefineOptions = DEFAULT_OPTIONS) -> np.ndarray:
     """One boolean per ``options.frame_seconds`` frame: is there sound above the silence level."""
-    level = frame_levels(audio, sample_rate, options)
+    return speech_from_levels(frame_levels(audio, sample_rate, options), options)
+
+
+def speech_from_levels(level: np.ndarray, options: RefineOptions = DEFAULT_OPTIONS) -> np.ndarray:
+    """The speech mask of audio whose ``frame_levels`` are ``level``."""
     if len(level) == 0:
         return np.zeros(0, dtype=bool)
     speech_level = np.percentile(level, options.speech_percentile)
@@ -201,12 +208,9 @@ def speech_mask(audio: Samples, sample_rate: int, options: RefineOptions = DEFAU
     return level > threshold
 
 
-def clause_sound_mask(
-    audio: Samples, sample_rate: int, speech: np.ndarray, options: RefineOptions = DEFAULT_OPTIONS
-) -> np.ndarray:
-    """``speech`` (the speech mask of ``audio``), less the frames ``clause_pause_below_db`` below the loudest frame
-    within ``clause_pause_context_seconds`` around them: sound in which a clause's pause can be found."""
-    level = frame_levels(audio, sample_rate, options)
+def clause_sound_mask(level: np.ndarray, speech: np.ndarray, options: RefineOptions = DEFAULT_OPTIONS) -> np.ndarray:
+    """``speech`` (the speech mask of the frame levels ``level``), less the frames ``clause_pause_below_db`` below the
+    loudest frame within ``clause_pause_context_seconds`` around them: sound in which a clause's pause can be found."""
     reach = round(options.clause_pause_context_seconds / options.frame_seconds)
     padded = np.pad(level, reach, constant_values=-np.inf)
     loudest = np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1).max(axis=1)
@@ -470,18 +474,20 @@ def sphinx_realign(
     audio: Samples,
     sample_rate: int,
     speech: np.ndarray,
+    clause_sound: np.ndarray,
     options: RefineOptions = DEFAULT_OPTIONS,
     language: str = "en",
 ) -> list[Word]:
     """Re-time each stretch of spoken words (in ``language``, one of ``SPHINX_LANGUAGES``) with pocketsphinx.
 
     The stretches are cut using ``planned`` (the lag-corrected attention
-    times); a stretch pocketsphinx cannot align keeps its ``fallback`` times.
+    times) at the pauses of ``speech`` (the speech mask); a stretch pocketsphinx
+    cannot align is halved at a quiet of ``clause_sound`` (``clause_sound_mask``),
+    and a half it cannot align keeps its ``fallback`` times.
     Returns ``fallback`` with the re-timed words written into it.
     """
     words = fallback
     duration = len(audio) / sample_rate
-    clause_sound = clause_sound_mask(audio, sample_rate, speech, options)
     spoken = _spoken(planned)
     pauses = _silences(speech, options.stretch_pause_seconds, options.frame_seconds)
     stretches = _stretches(planned, spoken, pauses, duration, options)
@@ -588,17 +594,17 @@ def _unstretched(words: list[Word], planned: list[Word], stretch: list[int], opt
 
 
 def _at_clause_pauses(
-    words: list[Word], planned: list[Word], stretch: list[int], speech: np.ndarray, options: RefineOptions
+    words: list[Word], planned: list[Word], stretch: list[int], sound: np.ndarray, options: RefineOptions
 ) -> None:
-    """Where pocketsphinx put a clause's pause (a silence of at least ``split_silence_seconds`` after a word that ends
-    a clause) inside one of the two words around it, with at least ``min_word_seconds`` of that word on the far side,
+    """Where pocketsphinx put a clause's pause (a quiet of ``sound``, ``clause_sound_mask``, at least
+    ``split_silence_seconds`` long, after a word that ends a clause) inside one of the two words around it, with at least ``min_word_seconds`` of that word on the far side,
     and the attention put their boundary within ``stretch_smear_seconds`` of it, the first word ends where the pause
     begins and the second starts where it ends."""
     for before, after in zip(stretch, stretch[1:]):
         first, second = words[before], words[after]
         if not ends_clause(first.text):
             continue
-        for pause in _silences(_within(speech, first.start, second.end, options), options.split_silence_seconds,
+        for pause in _silences(_within(sound, first.start, second.end, options), options.split_silence_seconds,
                                options.frame_seconds):
             begin, end = first.start + pause[0], first.start + pause[1]
             shortest = options.min_word_seconds  # a word's worth of sound on the pause's other side, not jitter
@@ -639,17 +645,17 @@ def _swallowed(
 
 
 def _halves(
-    planned: list[Word], stretch: list[int], begin: float, finish: float, speech: np.ndarray, options: RefineOptions
+    planned: list[Word], stretch: list[int], begin: float, finish: float, sound: np.ndarray, options: RefineOptions
 ) -> tuple[list[tuple[list[int], float, float]], tuple[float, float]]:
-    """The stretch cut in two in the middle of its longest inner silence (at least ``split_silence_seconds``),
-    the words going by their attention starts (or the cut after a clause's end one word away), and that silence's
-    (start, end); no halves when there is no such silence or a half would be empty."""
+    """The stretch cut in two in the middle of its longest inner quiet of ``sound`` (``clause_sound_mask``; at
+    least ``split_silence_seconds``), the words going by their attention starts (or the cut after a clause's end
+    one word away), and that quiet's (start, end); no halves when there is no such quiet or a half would be empty."""
     frame = options.frame_seconds
     first = int(round(begin / frame))
-    sounding = np.flatnonzero(speech[first : int(round(finish / frame))])
+    sounding = np.flatnonzero(sound[first : int(round(finish / frame))])
     if len(sounding) < 2:
         return [], (0.0, 0.0)
-    quiet = np.flatnonzero(~speech[first + sounding[0] : first + sounding[-1]])
+    quiet = np.flatnonzero(~sound[first + sounding[0] : first + sounding[-1]])
     runs = np.split(quiet, np.flatnonzero(np.diff(quiet) > 1) + 1) if len(quiet) else []
     longest = max(runs, key=len, default=np.zeros(0, int))
     if len(longest) * frame < options.split_silence_seconds:
